@@ -1,0 +1,165 @@
+"""Network administration for VSE staff: member organisations and their contact points."""
+
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
+from django_countries.filters import CountryFilter
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
+from wagtail_modeladmin.helpers import PermissionHelper
+from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup
+from wagtail_modeladmin.views import CreateView, EditView, InspectView
+
+from .forms import ContactPointForm, OrganisationForm
+from .models import ContactPoint, Organisation
+
+
+class ManagementPermissionHelper(PermissionHelper):
+    """Only the standard add/change/delete/view permissions open network administration.
+
+    The organisation's referral permission is granted per object by `vse_referrals.permissions`;
+    given as a global permission by mistake it must not open these menus either.
+    """
+
+    MANAGEMENT_ACTIONS = ("add", "change", "delete", "view")
+
+    def user_has_any_permissions(self, user):
+        return any(self.user_has_specific_permission(user, self.get_perm_codename(a)) for a in self.MANAGEMENT_ACTIONS)
+
+
+class OrganisationInspectView(InspectView):
+    def get_context_data(self, **kwargs):
+        designations = self.instance.contact_points.select_related("user").order_by("-active_from")
+        return super().get_context_data(
+            contact_points=designations,
+            add_contact_point_url=self.model_admin.contact_point_create_url(self.instance),
+            can_add_contact_point=self.request.user.has_perm("vse_referrals.add_contactpoint"),
+            **kwargs,
+        )
+
+
+class OrganisationAdmin(ModelAdmin):
+    model = Organisation
+    menu_label = _("Organisations")
+    menu_icon = "group"
+    permission_helper_class = ManagementPermissionHelper
+    inspect_view_enabled = True
+    inspect_view_class = OrganisationInspectView
+    inspect_template_name = "vse_referrals/modeladmin/organisation_inspect.html"
+    inspect_view_fields = ["name", "country", "languages", "accepts_referrals", "capacity_status"]
+    list_display = ("name", "country_name", "accepts_referrals", "capacity_status", "current_contact_points")
+    list_filter = (("country", CountryFilter), "accepts_referrals", "capacity_status")
+    search_fields = ("name",)
+    list_export = ("name", "country", "accepts_referrals", "capacity_status")
+    edit_handler = ObjectList(
+        [
+            FieldPanel("name"),
+            FieldPanel("country"),
+            FieldRowPanel([FieldPanel("accepts_referrals"), FieldPanel("capacity_status")]),
+            FieldPanel("languages"),
+        ],
+        base_form_class=OrganisationForm,
+    )
+
+    def get_queryset(self, request):
+        current = ContactPoint.objects.not_ended().select_related("user").order_by("role", "active_from")
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("contact_points", queryset=current, to_attr="current_designations"))
+        )
+
+    @staticmethod
+    def contact_point_create_url(organisation):
+        return f"{reverse('vse_referrals_contactpoint_modeladmin_create')}?organisation={organisation.pk}"
+
+    def country_name(self, obj):
+        return obj.country.name
+
+    country_name.short_description = _("Country")
+    country_name.admin_order_field = "country"
+
+    def current_contact_points(self, obj):
+        designations = ((d.user_display, d.get_role_display(), d.status_label) for d in obj.current_designations)
+        return format_html_join(", ", "{} ({}, {})", designations) or _("None designated")
+
+    current_contact_points.short_description = _("Contact points")
+
+
+class ContactPointCreateView(CreateView):
+    def get_initial(self):
+        organisation = Organisation.objects.filter(pk=self.request.GET.get("organisation") or None).first()
+        return {"organisation": organisation} if organisation else {}
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        warn_if_no_admin_access(self.request, self.instance)
+        return response
+
+
+class ContactPointEditView(EditView):
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        warn_if_no_admin_access(self.request, self.instance)
+        return response
+
+
+def warn_if_no_admin_access(request, designation):
+    if not designation.user.has_perm("wagtailadmin.access_admin"):
+        messages.warning(
+            request,
+            _(
+                "%(user)s cannot log in to the intranet admin yet: give their account the "
+                "'Can access Wagtail admin' permission so they can use the referral system."
+            )
+            % {"user": designation.user_display},
+        )
+
+
+class ContactPointAdmin(ModelAdmin):
+    model = ContactPoint
+    menu_label = _("Contact points")
+    menu_icon = "user"
+    permission_helper_class = ManagementPermissionHelper
+    create_view_class = ContactPointCreateView
+    edit_view_class = ContactPointEditView
+    list_display = ("user_name", "organisation", "organisation_country", "role", "active_from", "active_until", "status")
+    list_filter = (("organisation__country", CountryFilter), "role")
+    search_fields = ("user__first_name", "user__last_name", "user__email", "user__username", "organisation__name")
+    edit_handler = ObjectList(
+        [
+            FieldPanel("organisation"),
+            FieldPanel("user"),
+            FieldPanel("role"),
+            FieldRowPanel([FieldPanel("active_from"), FieldPanel("active_until")]),
+        ],
+        base_form_class=ContactPointForm,
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user", "organisation")
+
+    def user_name(self, obj):
+        return obj.user_display
+
+    user_name.short_description = _("User")
+    user_name.admin_order_field = "user__last_name"
+
+    def organisation_country(self, obj):
+        return obj.organisation.country.name
+
+    organisation_country.short_description = _("Country")
+    organisation_country.admin_order_field = "organisation__country"
+
+    def status(self, obj):
+        return obj.status_label
+
+    status.short_description = _("Status")
+
+
+class ReferralNetworkAdminGroup(ModelAdminGroup):
+    menu_label = _("Referral network")
+    menu_icon = "site"
+    menu_order = 250
+    items = (OrganisationAdmin, ContactPointAdmin)

@@ -1,0 +1,5 @@
+from wagtail_modeladmin.options import modeladmin_register
+
+from .modeladmin import ReferralNetworkAdminGroup
+
+modeladmin_register(ReferralNetworkAdminGroup)
