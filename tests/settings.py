@@ -97,3 +97,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 WAGTAIL_SITE_NAME = "VSE intranet (tests)"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILADMIN_BASE_URL = "http://testserver"
+
+# No avatar requests to a third-party host: the intranet shows initials instead.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None

@@ -3,7 +3,9 @@
 from django.contrib import messages
 from django.db.models import Prefetch
 from django.urls import reverse
+from django.template.defaultfilters import yesno
 from django.utils.html import format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django_countries.filters import CountryFilter
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
@@ -29,8 +31,15 @@ class ManagementPermissionHelper(PermissionHelper):
 
 
 class OrganisationInspectView(InspectView):
+    def get_field_label(self, field_name, field=None):
+        return capfirst(super().get_field_label(field_name, field))
+
+    def get_field_display_value(self, field_name, field=None):
+        value = super().get_field_display_value(field_name, field)
+        return yesno(value, _("Yes,No")) if isinstance(value, bool) else value
+
     def get_context_data(self, **kwargs):
-        designations = self.instance.contact_points.select_related("user").order_by("-active_from")
+        designations = self.instance.contact_points.select_related("user").order_by("-role", "-active_from")
         return super().get_context_data(
             contact_points=designations,
             add_contact_point_url=self.model_admin.contact_point_create_url(self.instance),
@@ -63,7 +72,8 @@ class OrganisationAdmin(ModelAdmin):
     )
 
     def get_queryset(self, request):
-        current = ContactPoint.objects.not_ended().select_related("user").order_by("role", "active_from")
+        # "primary" sorts after "deputy": descending puts the primary point of contact first.
+        current = ContactPoint.objects.not_ended().select_related("user").order_by("-role", "active_from")
         return (
             super()
             .get_queryset(request)
@@ -89,7 +99,8 @@ class OrganisationAdmin(ModelAdmin):
 
 class ContactPointCreateView(CreateView):
     def get_initial(self):
-        organisation = Organisation.objects.filter(pk=self.request.GET.get("organisation") or None).first()
+        organisation_id = self.request.GET.get("organisation", "")
+        organisation = Organisation.objects.filter(pk=organisation_id).first() if organisation_id.isdigit() else None
         return {"organisation": organisation} if organisation else {}
 
     def form_valid(self, form):

@@ -188,18 +188,18 @@ class ContactPoint(models.Model):
             )
         same_role = others.filter(organisation_id=self.organisation_id, role=self.role).select_related("user").first()
         if same_role:
+            message = {
+                self.Role.PRIMARY: _(
+                    "%(organisation)s already has a primary point of contact during this period (%(user)s). "
+                    "End that designation first or choose dates that do not overlap."
+                ),
+                self.Role.DEPUTY: _(
+                    "%(organisation)s already has a deputy during this period (%(user)s). "
+                    "End that designation first or choose dates that do not overlap."
+                ),
+            }[self.role]
             raise ValidationError(
-                {
-                    "role": _(
-                        "%(organisation)s already has a %(role)s during this period (%(user)s). "
-                        "End that designation first or choose dates that do not overlap."
-                    )
-                    % {
-                        "organisation": self.organisation,
-                        "role": self.get_role_display().lower(),
-                        "user": same_role.user_display,
-                    }
-                }
+                {"role": message % {"organisation": self.organisation, "user": same_role.user_display}}
             )
 
 

@@ -120,3 +120,6 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xl
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+
+# No avatar requests to a third-party host: the intranet shows initials instead.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None

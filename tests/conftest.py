@@ -1,0 +1,63 @@
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+
+from vse_referrals.models import ContactPoint, Organisation
+
+from . import builders
+
+
+@pytest.fixture
+def org_a(db):
+    return builders.make_organisation("Organisation A", country="FR")
+
+
+@pytest.fixture
+def org_b(db):
+    return builders.make_organisation("Organisation B", country="SE")
+
+
+@pytest.fixture
+def roles(org_a, org_b):
+    """Every kind of user the access rule must tell apart, keyed by a readable name."""
+    global_perms = builders.make_user("global-perms")
+    group = Group.objects.create(name="Global referral permissions")
+    group.permissions.add(*Permission.objects.filter(content_type__app_label="vse_referrals"))
+    global_perms.groups.add(group)
+
+    in_group_only = builders.make_user("in-group-only")
+    in_group_only.groups.add(org_a.contact_points_group)
+
+    deactivated = builders.make_contact_point(builders.make_organisation("Organisation C"), username="deactivated")
+    deactivated.is_active = False
+    deactivated.save()
+
+    return {
+        "no organisation": builders.make_user("no-organisation"),
+        "contact point of A": builders.make_contact_point(org_a, username="poc-a"),
+        "contact point of B": builders.make_contact_point(org_b, username="poc-b"),
+        "deputy of A": builders.make_contact_point(
+            org_a, ContactPoint.Role.DEPUTY, username="deputy-a", ends_in=timedelta(days=10)
+        ),
+        "ended contact point of B": builders.make_contact_point(
+            org_b, ContactPoint.Role.DEPUTY, username="ended-b", started_ago=timedelta(days=90), ends_in=-timedelta(days=1)
+        ),
+        "scheduled contact point of B": builders.make_contact_point(
+            org_b, ContactPoint.Role.DEPUTY, username="scheduled-b", starts_in=timedelta(days=5), ends_in=timedelta(days=30)
+        ),
+        "superuser": builders.make_superuser(),
+        "staff": builders.make_user("staff", is_staff=True),
+        "global model permissions": global_perms,
+        "group member without designation": in_group_only,
+        "deactivated contact point of C": deactivated,
+    }
+
+
+@pytest.fixture
+def network_admin(db):
+    """A VSE staff member who manages the network through model permissions (not a superuser)."""
+    user = builders.make_user("network-admin", is_staff=True)
+    builders.grant_model_permissions(user, Organisation)
+    builders.grant_model_permissions(user, ContactPoint)
+    return user

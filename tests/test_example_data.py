@@ -1,0 +1,58 @@
+"""The example intranet's demo data command."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.urls import reverse
+from wagtail.models import Site
+
+from intranet.management.commands.load_example_data import CONTACT_POINTS, DEMO_PASSWORD
+from intranet.models import HomePage
+from vse_referrals import permissions
+from vse_referrals.models import ContactPoint, Organisation
+
+pytestmark = pytest.mark.django_db
+
+EU = {"AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE"}
+
+
+def load(capsys):
+    call_command("load_example_data")
+    return capsys.readouterr().out
+
+
+def test_loads_organisations_accounts_and_designations(capsys):
+    output = load(capsys)
+    countries = set(Organisation.objects.values_list("country", flat=True))
+    assert Organisation.objects.count() >= 5 and len(countries) == Organisation.objects.count()
+    assert countries - EU, "at least one member outside the EU"
+    assert ContactPoint.objects.filter(role=ContactPoint.Role.DEPUTY, active_until__isnull=False).exists()
+    user_model = get_user_model()
+    assert user_model.objects.get(username="admin").is_superuser
+    assert user_model.objects.get(username="editor").groups.filter(name="Editors").exists()
+    assert DEMO_PASSWORD in output and "poc.us" in output
+    assert isinstance(Site.objects.get(is_default_site=True).root_page.specific, HomePage)
+
+
+def test_is_idempotent(capsys):
+    load(capsys)
+    counts = (Organisation.objects.count(), ContactPoint.objects.count(), get_user_model().objects.count())
+    load(capsys)
+    assert (Organisation.objects.count(), ContactPoint.objects.count(), get_user_model().objects.count()) == counts
+
+
+def test_each_demo_contact_point_acts_for_exactly_its_organisation(capsys):
+    load(capsys)
+    user_model = get_user_model()
+    for username, *_ in CONTACT_POINTS:
+        assert permissions.organisations_for_user(user_model.objects.get(username=username)).count() == 1
+    for username in ("admin", "editor", "former.de"):
+        assert not permissions.organisations_for_user(user_model.objects.get(username=username)).exists()
+
+
+@pytest.mark.parametrize("username", ["admin", "editor", "poc.se", "deputy.fr", "poc.us"])
+def test_demo_accounts_log_in_to_the_admin(client, capsys, username):
+    load(capsys)
+    response = client.post(reverse("wagtailadmin_login"), {"username": username, "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+    assert client.get(reverse("wagtailadmin_home")).status_code == 200
