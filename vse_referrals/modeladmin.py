@@ -97,35 +97,32 @@ class OrganisationAdmin(ModelAdmin):
     current_contact_points.short_description = _("Contact points")
 
 
-class ContactPointCreateView(CreateView):
+class WarnWithoutAdminAccessMixin:
+    """After saving a designation, warn when the designated user cannot reach the admin at all."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if not self.instance.user.has_perm("wagtailadmin.access_admin"):
+            messages.warning(
+                self.request,
+                _(
+                    "%(user)s cannot log in to the intranet admin yet: give their account the "
+                    "'Can access Wagtail admin' permission so they can use the referral system."
+                )
+                % {"user": self.instance.user_display},
+            )
+        return response
+
+
+class ContactPointCreateView(WarnWithoutAdminAccessMixin, CreateView):
     def get_initial(self):
         organisation_id = self.request.GET.get("organisation", "")
         organisation = Organisation.objects.filter(pk=organisation_id).first() if organisation_id.isdigit() else None
         return {"organisation": organisation} if organisation else {}
 
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        warn_if_no_admin_access(self.request, self.instance)
-        return response
 
-
-class ContactPointEditView(EditView):
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        warn_if_no_admin_access(self.request, self.instance)
-        return response
-
-
-def warn_if_no_admin_access(request, designation):
-    if not designation.user.has_perm("wagtailadmin.access_admin"):
-        messages.warning(
-            request,
-            _(
-                "%(user)s cannot log in to the intranet admin yet: give their account the "
-                "'Can access Wagtail admin' permission so they can use the referral system."
-            )
-            % {"user": designation.user_display},
-        )
+class ContactPointEditView(WarnWithoutAdminAccessMixin, EditView):
+    pass
 
 
 class ContactPointAdmin(ModelAdmin):
