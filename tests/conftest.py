@@ -61,3 +61,10 @@ def network_admin(db):
     builders.grant_model_permissions(user, Organisation)
     builders.grant_model_permissions(user, ContactPoint)
     return user
+
+
+@pytest.fixture(autouse=True)
+def private_attachment_root(settings, tmp_path):
+    """Each test stores its encrypted attachments in its own temporary folder."""
+    settings.VSE_REFERRALS_ATTACHMENT_ROOT = tmp_path / "private"
+    return settings.VSE_REFERRALS_ATTACHMENT_ROOT

@@ -100,3 +100,8 @@ WAGTAILADMIN_BASE_URL = "http://testserver"
 
 # No avatar requests to a third-party host: the intranet shows initials instead.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
+
+# vse_referrals: a fixed test key (never use it elsewhere) and a throw-away private folder.
+VSE_REFERRALS_ENCRYPTION_KEYS = ["Z2y5WmZ0b3ZwT0ZkM0lXbm1qY0lYdWJ2TUpqX2NfVzA="]
+VSE_REFERRALS_ATTACHMENT_ROOT = BASE_DIR / "private-test-files"  # each test overrides it with a temporary folder
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -1,8 +1,14 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.rich_text import DraftailRichTextArea
+from wagtail.admin.widgets import AdminDateInput, AdminDateTimeInput
 
+from . import attachments
+from .models import ContactChannel, Organisation, Outcome, ReferralCase, SupportNeed
 from .models.organisations import user_display_name
 
 
@@ -47,3 +53,190 @@ class ContactPointForm(WagtailAdminModelForm):
             # A designation belongs to one person: to designate someone else, end it and add a new one.
             self.fields["user"].disabled = True
             self.fields["user"].help_text = _("To designate someone else, end this designation and add a new one.")
+
+
+# Referral form -------------------------------------------------------------------------------
+
+
+class ReceiverSelect(forms.Select):
+    """Options carry the member's country and languages so the page can filter them in place."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        organisation = getattr(value, "instance", None)
+        if organisation is not None:
+            option["attrs"]["data-country"] = organisation.country.code
+            option["attrs"]["data-languages"] = " ".join(language.code for language in organisation.languages.all())
+        return option
+
+
+class ReceiverChoiceField(forms.ModelChoiceField):
+    widget = ReceiverSelect
+
+    def label_from_instance(self, organisation):
+        parts = [organisation.name, organisation.country.name, organisation.get_capacity_status_display()]
+        if not organisation.accepts_referrals:
+            parts.append(str(_("not accepting referrals")))
+        return " · ".join(parts)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (the pattern of Django's documentation)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, (list, tuple)) else [data] if data else []
+        return [super(MultipleFileField, self).clean(upload, initial) for upload in files]
+
+
+REFERRAL_SECTIONS = [
+    (_("Receiving member"), ["receiving_organisation"]),
+    (_("Priority and deadlines"), ["priority", "respond_by", "contact_by"]),
+    (
+        _("Consent"),
+        ["consent_obtained_on", "consent_method", "consent_to_share", "consent_to_contact", "consent_to_report_back"],
+    ),
+    (
+        _("Who is referred"),
+        ["referred_person", "name", "name_is_code", "relationship_to_victim", "date_of_birth", "age_band", "gender", "caregiver"],
+    ),
+    (
+        _("Contact and safety"),
+        [
+            "contact_channels",
+            "phone",
+            "email",
+            "best_times",
+            "safe_to_call",
+            "safe_to_leave_message",
+            "safe_alternative_contact",
+            "languages",
+            "interpreter_needed",
+            "communication_needs",
+        ],
+    ),
+    (
+        _("Cross-border facts"),
+        ["crime_country", "residence_country", "current_location", "leaves_country_on", "complaint_filed", "complaint_country", "police_reference"],
+    ),
+    (_("The crime"), ["crime_type", "crime_date", "crime_place", "offender_relationship"]),
+    (
+        _("Individual assessment"),
+        [
+            "personal_characteristics",
+            "crime_nature",
+            "circumstances",
+            "risk_repeat_victimisation",
+            "risk_intimidation",
+            "risk_retaliation",
+            "risk_children_affected",
+            "victim_wishes",
+        ],
+    ),
+    (_("Needs"), ["support_needed", "services_provided", "referral_reason"]),
+]
+
+TEXTAREA = forms.Textarea(attrs={"rows": 3})
+
+
+class ReferralForm(forms.ModelForm):
+    """The referral, saved as a draft at any stage; completeness is checked when it is sent."""
+
+    contact_channels = forms.MultipleChoiceField(
+        label=_("How to contact"), choices=ContactChannel.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    support_needed = forms.MultipleChoiceField(
+        label=_("Support requested"), choices=SupportNeed.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    files = MultipleFileField(
+        label=_("Attach files"),
+        required=False,
+        help_text=_("PDF, images, office documents or text; they are encrypted and only the receiver can open them."),
+    )
+
+    class Meta:
+        model = ReferralCase
+        fields = [name for _title, names in REFERRAL_SECTIONS for name in names]
+        field_classes = {"receiving_organisation": ReceiverChoiceField}
+        widgets = {
+            "respond_by": AdminDateTimeInput,
+            "contact_by": AdminDateTimeInput,
+            "consent_obtained_on": AdminDateInput,
+            "date_of_birth": AdminDateInput,
+            "leaves_country_on": AdminDateInput,
+            "crime_date": AdminDateInput,
+            "languages": forms.CheckboxSelectMultiple(attrs={"class": "vse-scroll-list"}),
+            "caregiver": TEXTAREA,
+            "safe_alternative_contact": TEXTAREA,
+            "communication_needs": TEXTAREA,
+            "current_location": TEXTAREA,
+            "crime_place": TEXTAREA,
+            "personal_characteristics": TEXTAREA,
+            "crime_nature": TEXTAREA,
+            "circumstances": TEXTAREA,
+            "victim_wishes": TEXTAREA,
+            "services_provided": TEXTAREA,
+            "referral_reason": forms.Textarea(attrs={"rows": 5}),
+        }
+        help_texts = {
+            "respond_by": _("Leave empty for the default of the priority. Emergency: 24 hours; urgent: 72 hours; normal: 14 days."),
+            "contact_by": _("When the victim should have been contacted after acceptance. Leave empty for the default."),
+            "consent_to_contact": _("Without this consent the receiver contacts the victim only through you; leave phone and e-mail empty."),
+            "consent_to_report_back": _("Without this consent you will see that the case was closed, not its outcome."),
+        }
+
+    def __init__(self, *args, sender, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.sending_organisation = sender
+        receivers = Organisation.objects.exclude(pk=sender.pk).prefetch_related("languages").order_by("country", "name")
+        self.fields["receiving_organisation"].queryset = receivers
+        self.fields["receiving_organisation"].empty_label = _("Choose a member organisation")
+        for name in ("crime_country", "residence_country", "complaint_country"):
+            self.fields[name].widget.attrs["class"] = "vse-country-select"
+
+    def sections(self):
+        return [(title, [self[name] for name in names]) for title, names in REFERRAL_SECTIONS]
+
+    def clean(self):
+        cleaned = super().clean()
+        today = timezone.localdate()
+        for name in ("date_of_birth", "crime_date"):
+            if cleaned.get(name) and cleaned[name] > today:
+                self.add_error(name, _("This date is in the future."))
+        return cleaned
+
+    def clean_files(self):
+        return attachments.check_uploads(self.cleaned_data.get("files") or [])
+
+    def add_sending_errors(self, errors):
+        for field, message in errors.items():
+            self.add_error(field if field in self.fields else None, message)
+
+
+class TransitionForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    outcome = forms.ChoiceField(label=_("Outcome"), required=False, choices=[("", "---------"), *Outcome.choices])
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label=_("Message"),
+        widget=DraftailRichTextArea(features=["bold", "italic", "ol", "ul", "link"]),
+        error_messages={"required": _("Write a message before sending it.")},
+    )
+
+
+class AttachmentForm(forms.Form):
+    files = MultipleFileField(label=_("Add files"), error_messages={"required": _("Choose a file to upload.")})
+
+    def clean_files(self):
+        if not self.cleaned_data["files"]:
+            raise ValidationError(_("Choose a file to upload."))
+        return attachments.check_uploads(self.cleaned_data["files"])

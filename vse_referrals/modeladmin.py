@@ -14,7 +14,7 @@ from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup
 from wagtail_modeladmin.views import CreateView, EditView, InspectView
 
 from .forms import ContactPointForm, OrganisationForm
-from .models import ContactPoint, Organisation
+from .models import ContactPoint, Organisation, ReferralCase, Status
 
 
 class ManagementPermissionHelper(PermissionHelper):
@@ -166,8 +166,80 @@ class ContactPointAdmin(ModelAdmin):
     status.short_description = _("Status")
 
 
+class OverviewPermissionHelper(PermissionHelper):
+    """The VSE office sees referral metadata in a listing; no view of a case exists for it."""
+
+    def user_has_any_permissions(self, user):
+        return user.has_perm("vse_referrals.view_referral_metadata")
+
+    def user_can_create(self, user):
+        return False
+
+    def user_can_inspect_obj(self, user, obj):
+        return False
+
+    def user_can_edit_obj(self, user, obj):
+        return False
+
+    def user_can_delete_obj(self, user, obj):
+        return False
+
+
+class ReferralOverviewAdmin(ModelAdmin):
+    model = ReferralCase
+    menu_label = _("Referral overview")
+    menu_icon = "list-ul"
+    permission_helper_class = OverviewPermissionHelper
+    list_display = (
+        "reference",
+        "sending_organisation",
+        "sender_country",
+        "receiving_organisation",
+        "receiver_country",
+        "priority",
+        "status",
+        "sent_at",
+        "respond_by",
+        "overdue",
+    )
+    list_filter = (
+        "status",
+        "priority",
+        ("sending_organisation__country", CountryFilter),
+        ("receiving_organisation__country", CountryFilter),
+    )
+    search_fields = ("reference",)
+    list_export = ("reference", "sending_organisation", "receiving_organisation", "priority", "status", "sent_at", "respond_by", "answered_at", "victim_contacted_at", "closed_at")
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        # Metadata columns only: the listing never loads, let alone decrypts, personal data.
+        return (
+            super()
+            .get_queryset(request)
+            .metadata()
+            .exclude(status=Status.DRAFT)
+            .select_related("sending_organisation", "receiving_organisation")
+        )
+
+    def sender_country(self, case):
+        return case.sending_organisation.country.name
+
+    sender_country.short_description = _("From country")
+
+    def receiver_country(self, case):
+        return case.receiving_organisation.country.name
+
+    receiver_country.short_description = _("To country")
+
+    def overdue(self, case):
+        return _("Overdue") if case.is_overdue else ""
+
+    overdue.short_description = _("Overdue")
+
+
 class ReferralNetworkAdminGroup(ModelAdminGroup):
     menu_label = _("Referral network")
     menu_icon = "site"
     menu_order = 250
-    items = (OrganisationAdmin, ContactPointAdmin)
+    items = (OrganisationAdmin, ContactPointAdmin, ReferralOverviewAdmin)

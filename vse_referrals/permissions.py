@@ -8,10 +8,12 @@ to django-guardian.
 """
 
 from django.contrib.auth.models import Group
+from django.db.models import Q
+from django.http import Http404
 from django.utils.translation import gettext
-from guardian.shortcuts import assign_perm, get_objects_for_user
+from guardian.shortcuts import assign_perm, get_objects_for_user, get_users_with_perms
 
-from .models import ContactPoint, Organisation
+from .models import ContactPoint, Organisation, ReferralCase, Status
 
 ACT_FOR_ORGANISATION = "vse_referrals.act_for_organisation"
 
@@ -30,6 +32,57 @@ def organisations_for_user(user):
     )
     designated = ContactPoint.objects.active().filter(user=user).values("organisation_id")
     return granted.filter(pk__in=designated)
+
+
+def organisation_for_user(user):
+    """The one organisation `user` acts for now (a user has at most one), or None."""
+    return organisations_for_user(user).first()
+
+
+def cases_for_user(user):
+    """Every case `user` may see: sent by or (once sent) addressed to an organisation they act for.
+
+    Every case view resolves its case through this queryset; anyone else gets a 404.
+    """
+    organisations = organisations_for_user(user).values("pk")
+    return ReferralCase.objects.filter(
+        Q(sending_organisation__in=organisations)
+        | (Q(receiving_organisation__in=organisations) & ~Q(status=Status.DRAFT))
+    )
+
+
+def get_case_for_user(user, case_id, queryset=None):
+    """The case with `case_id` if `user` may see it; Http404 otherwise, whatever the reason."""
+    case = (queryset if queryset is not None else cases_for_user(user)).filter(pk=case_id).first()
+    if case is None:
+        raise Http404
+    return case
+
+
+SENDER = "sender"
+RECEIVER = "receiver"
+
+
+def side_of(user, case):
+    """"sender" or "receiver" for a party to `case`, None for anyone else."""
+    organisation_ids = set(organisations_for_user(user).values_list("pk", flat=True))
+    if case.sending_organisation_id in organisation_ids:
+        return SENDER
+    if case.receiving_organisation_id in organisation_ids and case.status != Status.DRAFT:
+        return RECEIVER
+    return None
+
+
+def active_contact_points(organisation):
+    """Users who act for `organisation` now: the recipients of its notifications."""
+    granted = get_users_with_perms(
+        organisation,
+        with_superusers=False,
+        with_group_users=True,
+        only_with_perms_in=[ACT_FOR_ORGANISATION.split(".")[1]],
+    )
+    designated = ContactPoint.objects.active().filter(organisation=organisation).values("user_id")
+    return granted.filter(is_active=True, pk__in=designated)
 
 
 def can_act_for(user, organisation):

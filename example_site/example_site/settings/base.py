@@ -123,3 +123,10 @@ SESSION_COOKIE_SAMESITE = "Lax"
 
 # No avatar requests to a third-party host: the intranet shows initials instead.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
+
+# vse_referrals ------------------------------------------------------------------------------
+# Encrypted attachments live here, outside MEDIA_ROOT; only the case download view serves them.
+VSE_REFERRALS_ATTACHMENT_ROOT = BASE_DIR / "private"
+# Notifications are sent by a task after each transition commits. The immediate backend runs it
+# in-process; production may use a database-backed worker instead (see the README).
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -7,3 +7,12 @@ DEBUG = True
 SECRET_KEY = "demo-only-not-secret-vse-referrals-example-site"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+# A local encryption key for the demo, made on first use and kept in a git-ignored file next to
+# the demo database. It protects nothing real: production reads its keys from the environment.
+_DEV_KEY_FILE = BASE_DIR / "local-dev-encryption.key"  # noqa: F405
+if not _DEV_KEY_FILE.exists():
+    from cryptography.fernet import Fernet
+
+    _DEV_KEY_FILE.write_text(Fernet.generate_key().decode())
+VSE_REFERRALS_ENCRYPTION_KEYS = [_DEV_KEY_FILE.read_text().strip()]

@@ -24,3 +24,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"  # noqa: F405
 EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+
+# Comma-separated Fernet keys, newest first: the first encrypts, all decrypt (rotation).
+VSE_REFERRALS_ENCRYPTION_KEYS = [key for key in os.environ["VSE_REFERRALS_ENCRYPTION_KEYS"].split(",") if key]
+VSE_REFERRALS_ATTACHMENT_ROOT = os.environ.get("VSE_REFERRALS_ATTACHMENT_ROOT", "/var/lib/vse-referrals/attachments")

@@ -7,3 +7,4 @@ DEBUG = False
 ALLOWED_HOSTS = ["testserver"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+VSE_REFERRALS_ENCRYPTION_KEYS = ["dGVzdC1vbmx5LWtleS1mb3ItY2hlY2tzLTMyYnl0ZXM="]

@@ -1,0 +1,26 @@
+from django.urls import path
+from django.views.decorators.cache import never_cache
+
+from .views import cases, inbox, referral_form
+
+app_name = "vse_referrals"
+
+
+def _view(view_class):
+    # Case pages hold personal data: never stored by a browser or proxy cache.
+    return never_cache(view_class.as_view())
+
+
+urlpatterns = [
+    path("", _view(inbox.InboxView), name="inbox"),
+    path("new/", _view(referral_form.ReferralFormView), name="refer"),
+    path("<uuid:case_id>/", _view(cases.CaseView), name="case"),
+    path("<uuid:case_id>/edit/", _view(referral_form.DraftEditView), name="edit"),
+    path("<uuid:case_id>/preview/", _view(referral_form.PreviewView), name="preview"),
+    path("<uuid:case_id>/send/", _view(referral_form.SendView), name="send"),
+    path("<uuid:case_id>/discard/", _view(referral_form.DiscardDraftView), name="discard"),
+    path("<uuid:case_id>/do/<slug:name>/", _view(cases.TransitionView), name="transition"),
+    path("<uuid:case_id>/messages/", _view(cases.MessageView), name="message"),
+    path("<uuid:case_id>/files/", _view(cases.AttachmentUploadView), name="upload"),
+    path("<uuid:case_id>/files/<uuid:attachment_id>/", _view(cases.AttachmentDownloadView), name="download"),
+]

@@ -1,0 +1,57 @@
+"""Checks on uploaded files: the type is detected from the bytes, never trusted from the name."""
+
+import filetype
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext
+
+from . import conf
+
+
+def detect_content_type(upload):
+    """The allowed content type of `upload`, or ValidationError with a message for the user."""
+    max_bytes = conf.get("ATTACHMENT_MAX_BYTES")
+    if upload.size > max_bytes:
+        raise ValidationError(
+            gettext("%(name)s is too large (%(size)s); the limit is %(limit)s.")
+            % {"name": upload.name, "size": filesizeformat(upload.size), "limit": filesizeformat(max_bytes)}
+        )
+    if upload.size == 0:
+        raise ValidationError(gettext("%(name)s is empty.") % {"name": upload.name})
+    upload.seek(0)
+    head = upload.read(8192)
+    upload.seek(0)
+    kind = filetype.guess(head)
+    content_type = kind.mime if kind else _plain_text_or_none(upload)
+    allowed = conf.get("ATTACHMENT_TYPES")
+    if content_type not in allowed:
+        raise ValidationError(
+            gettext("%(name)s is not an accepted kind of file. Accepted: %(types)s.")
+            % {"name": upload.name, "types": ", ".join(sorted(set(allowed.values())))}
+        )
+    return content_type
+
+
+def _plain_text_or_none(upload):
+    data = upload.read()
+    upload.seek(0)
+    if b"\x00" in data:
+        return None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return "text/plain"
+
+
+def check_uploads(uploads):
+    """[(upload, content_type)] for files that may be attached; all problems in one ValidationError."""
+    checked, errors = [], []
+    for upload in uploads:
+        try:
+            checked.append((upload, detect_content_type(upload)))
+        except ValidationError as error:
+            errors.extend(error.messages)
+    if errors:
+        raise ValidationError(errors)
+    return checked

@@ -1,0 +1,60 @@
+"""The app's settings, read in one place. Each is `VSE_REFERRALS_<NAME>` in the host's settings.
+
+| name | default | meaning |
+|---|---|---|
+| ENCRYPTION_KEYS | (required) | Fernet keys, newest first; the first encrypts, all decrypt (rotation) |
+| PRIORITY_WINDOWS | see below | per priority: hours to respond (accept/decline) and to contact the victim |
+| MIN_RESPONSE_HOURS / MAX_RESPONSE_DAYS | 1 / 60 | bounds of an "answer wanted by" the sender sets |
+| EXPIRY_GRACE_HOURS | 48 | unanswered referrals expire this long after their respond-by deadline |
+| REMINDER_FRACTIONS | (0.5, 0.9) | reminders at these fractions of a deadline's window |
+| ATTACHMENT_ROOT | (required for uploads) | private folder of encrypted attachments, outside MEDIA_ROOT |
+| ATTACHMENT_MAX_BYTES | 10 MiB | the largest attachment accepted |
+| ATTACHMENT_TYPES | PDF, images, office documents, text | allowed content types, detected from the bytes |
+| DASHBOARD_LIMIT | 8 | rows per list in the dashboard inbox panel |
+| INBOX_PAGE_SIZE | 25 | rows per page in the inbox listing |
+| REFERENCE_PREFIX | "VSE" | prefix of human references (VSE-2026-00042) |
+| RETENTION_DAYS | 365 | personal data of closed cases is purged this many days after closing |
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+
+DEFAULT_PRIORITY_WINDOWS = {
+    # Inter-agency practice (IASC referral form): 24 h / 72 h / two weeks to respond.
+    "stat": {"respond_hours": 24, "contact_hours": 48},
+    "urgent": {"respond_hours": 72, "contact_hours": 7 * 24},
+    "routine": {"respond_hours": 14 * 24, "contact_hours": 21 * 24},
+}
+
+DEFAULTS = {
+    "ENCRYPTION_KEYS": (),
+    "PRIORITY_WINDOWS": DEFAULT_PRIORITY_WINDOWS,
+    "MIN_RESPONSE_HOURS": 1,
+    "MAX_RESPONSE_DAYS": 60,
+    "EXPIRY_GRACE_HOURS": 48,
+    "REMINDER_FRACTIONS": (0.5, 0.9),
+    "ATTACHMENT_ROOT": None,
+    "ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
+    "ATTACHMENT_TYPES": {
+        "application/pdf": ".pdf",
+        "image/jpeg": ".jpg",
+        "image/png": ".png",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+        "application/vnd.oasis.opendocument.text": ".odt",
+        "text/plain": ".txt",
+    },
+    "DASHBOARD_LIMIT": 8,
+    "INBOX_PAGE_SIZE": 25,
+    "REFERENCE_PREFIX": "VSE",
+    "RETENTION_DAYS": 365,
+}
+
+
+def get(name):
+    return getattr(settings, f"VSE_REFERRALS_{name}", DEFAULTS[name])
+
+
+def priority_window(priority, clock):
+    """The default time allowed by `priority` for `clock` ("respond" or "contact")."""
+    return timedelta(hours=get("PRIORITY_WINDOWS")[priority][f"{clock}_hours"])

@@ -1,0 +1,129 @@
+"""E-mails to contact points about their cases, and the reminders cron sends.
+
+Every e-mail says only what the VSE office may know too: the reference, the organisations, the
+priority, the deadline and a link. It never carries personal data, so a mailbox, a mail server or
+a log that sees it learns nothing about the victim. E-mails wait in the `Notification` outbox and
+are sent by a task after the transition has committed: a mail outage neither blocks nor loses
+anything (`send_referral_reminders` retries what is still unsent).
+"""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django_tasks import task
+
+from .models import EventKind, Notification, Status
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 10
+
+# Who hears of each transition: the other side, or both for what the system does.
+TOLD_BY_SIDE = {"sender": "receiver", "receiver": "sender"}
+
+
+def notify_transition(case, transition, target, now):
+    kind = EventKind.FAILED if transition.name == "close" and target == Status.FAILED else transition.event
+    if transition.side == "system":
+        notify(case, [case.sending_organisation, case.receiving_organisation], kind)
+    elif transition.side == "sender" and transition.name == "withdraw_consent" and case.status == Status.DRAFT:
+        return  # a draft was never seen by the receiver
+    else:
+        notify_activity(case, transition.side, kind)
+
+
+def notify_activity(case, from_side, kind):
+    told = case.receiving_organisation if TOLD_BY_SIDE[from_side] == "receiver" else case.sending_organisation
+    notify(case, [told], kind)
+
+
+def notify(case, organisations, kind):
+    """Queue an e-mail about `case` to every active contact point of `organisations`."""
+    from .permissions import active_contact_points
+
+    created = []
+    for organisation in organisations:
+        for user in active_contact_points(organisation):
+            if user.email:
+                created.append(Notification.objects.create(case=case, recipient=user, kind=kind))
+    for notification in created:
+        transaction.on_commit(lambda pk=notification.pk: deliver_notification.enqueue(pk))
+    return created
+
+
+@task()
+def deliver_notification(notification_id):
+    notification = (
+        Notification.objects.select_related("case__sending_organisation", "case__receiving_organisation", "recipient")
+        .filter(pk=notification_id, sent_at__isnull=True)
+        .first()
+    )
+    if notification:
+        deliver(notification)
+
+
+def deliver(notification):
+    try:
+        subject, body = render_notification(notification)
+        send_mail(subject, body, None, [notification.recipient.email], fail_silently=False)
+    except Exception as error:  # noqa: BLE001  (kept in the outbox and retried; never re-raised with an address)
+        Notification.objects.filter(pk=notification.pk).update(
+            attempts=notification.attempts + 1, last_error=type(error).__name__[:100]
+        )
+        logger.warning("Referral notification %s not sent (%s); it will be retried.", notification.pk, type(error).__name__)
+        return False
+    Notification.objects.filter(pk=notification.pk).update(sent_at=timezone.now(), attempts=notification.attempts + 1)
+    return True
+
+
+def retry_undelivered():
+    """Send again what a mail outage held back; returns how many were sent."""
+    pending = Notification.objects.filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS).select_related(
+        "case__sending_organisation", "case__receiving_organisation", "recipient"
+    )
+    return sum(deliver(notification) for notification in pending)
+
+
+def render_notification(notification):
+    case = notification.case
+    clock, deadline = case.active_deadline()
+    context = {
+        "kind": notification.kind,
+        "kind_label": _kind_label(notification.kind),
+        "reference": case.reference,
+        "sender": case.sending_organisation,
+        "receiver": case.receiving_organisation,
+        "priority": case.get_priority_display(),
+        "status": case.get_status_display(),
+        "clock": clock,
+        "deadline": deadline,
+        "url": absolute_case_url(case),
+        "recipient_name": notification.recipient.get_full_name() or notification.recipient.get_username(),
+    }
+    with translation.override(_preferred_language(notification.recipient)):
+        subject = render_to_string("vse_referrals/emails/notification_subject.txt", context).strip()
+        body = render_to_string("vse_referrals/emails/notification.txt", context)
+    return " ".join(subject.split()), body
+
+
+def absolute_case_url(case):
+    base = getattr(settings, "WAGTAILADMIN_BASE_URL", "").rstrip("/")
+    return f"{base}{reverse('vse_referrals:case', args=[case.pk])}"
+
+
+def _kind_label(kind):
+    from .models import DeadlineAlert
+
+    labels = dict(EventKind.choices) | {f"reminder-{stage}": label for stage, label in DeadlineAlert.Stage.choices}
+    return labels.get(kind, kind)
+
+
+def _preferred_language(user):
+    from wagtail.users.models import UserProfile
+
+    return UserProfile.get_for_user(user).get_preferred_language() or settings.LANGUAGE_CODE

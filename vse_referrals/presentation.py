@@ -1,0 +1,58 @@
+"""What a case shows, section by section, in the order of the referral form.
+
+One function for the case page and the preview, so the sender previews exactly what the receiver
+will see. Values are plain text (templates escape them); empty answers are left out.
+"""
+
+from django.db import models
+from django.template.defaultfilters import date as format_date, yesno
+from django.utils.translation import gettext, gettext_lazy as _
+
+from .forms import REFERRAL_SECTIONS
+
+# Shown in the case header instead of the sections.
+HEADER_FIELDS = {"receiving_organisation", "priority", "respond_by", "contact_by"}
+CONTACT_FIELDS = {"phone", "email", "best_times", "safe_to_call", "safe_to_leave_message"}
+
+
+def case_sections(case):
+    sections = []
+    for title, names in REFERRAL_SECTIONS:
+        rows = []
+        for name in names:
+            if name in HEADER_FIELDS or (name in CONTACT_FIELDS and not case.consent_to_contact):
+                continue
+            value = display_value(case, name)
+            if value not in ("", None, []):
+                rows.append((case._meta.get_field(name).verbose_name, value))
+        if rows:
+            sections.append({"title": title, "rows": rows, "notice": _notice(case, title)})
+    return sections
+
+
+def _notice(case, title):
+    if str(title) == str(_("Contact and safety")) and not case.consent_to_contact:
+        return gettext(
+            "The victim has not agreed to be contacted directly: contact them through %(organisation)s."
+        ) % {"organisation": case.sending_organisation}
+    return ""
+
+
+def display_value(case, name):
+    field = case._meta.get_field(name)
+    value = getattr(case, name)
+    if name == "support_needed":
+        return ", ".join(case.get_support_needed_display())
+    if name == "contact_channels":
+        return ", ".join(case.get_contact_channels_display())
+    if isinstance(field, models.ManyToManyField):
+        return ", ".join(str(item) for item in value.all())
+    if isinstance(field, models.BooleanField):
+        return yesno(value, gettext("Yes,No"))
+    if getattr(field, "choices", None):
+        return getattr(case, f"get_{name}_display")() if value else ""
+    if name.endswith("country"):
+        return value.name if value else ""
+    if isinstance(field, models.DateField) and value:
+        return format_date(value, "DATE_FORMAT")
+    return value or ""

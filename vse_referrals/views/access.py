@@ -1,0 +1,32 @@
+"""What every referral view starts with: the user acts for an organisation; the case is theirs.
+
+Anyone else gets 404, whatever their flags or permissions (DESIGN.md section 4).
+"""
+
+from django.http import Http404
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from .. import permissions
+
+
+class ContactPointRequiredMixin(WagtailAdminTemplateMixin):
+    header_icon = "mail"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.organisation = permissions.organisation_for_user(request.user)
+        if self.organisation is None:
+            raise Http404
+        self.resolve(**kwargs)
+        return super().dispatch(request, *args, **kwargs)
+
+    def resolve(self, **kwargs):
+        """Load what the URL names, through the access rule."""
+
+
+class CaseMixin(ContactPointRequiredMixin):
+    """Resolves `case_id` through the access rule; sets `case` and the user's `side`."""
+
+    def resolve(self, case_id, **kwargs):
+        self.case = permissions.get_case_for_user(self.request.user, case_id)
+        self.is_sender = self.case.sending_organisation_id == self.organisation.pk
+        self.side = permissions.SENDER if self.is_sender else permissions.RECEIVER
