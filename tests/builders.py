@@ -69,3 +69,52 @@ def grant_model_permissions(user, model, actions=("add", "change", "delete", "vi
     )
     user.groups.add(group)
     return group
+
+
+# Referral cases ------------------------------------------------------------------------------
+
+PERSONAL_VALUES = {
+    # Distinctive values that must never appear in plain text in the database, e-mails or logs.
+    "name": "Zofia Kowalska-Nightingale",
+    "phone": "+48 601 555 0199",
+    "email": "zofia.private@example.invalid",
+    "referral_reason": "Attacked near the Grand-Place, lost passport QX9912",
+    "crime_place": "Rue des Bouchers 7, Brussels",
+    "police_reference": "PV-BRU-2026-777123",
+    "personal_characteristics": "Hearing impaired, uses sign language",
+    "victim_wishes": "Wants to speak to a woman counsellor",
+}
+
+
+def make_case(sender, receiver, created_by=None, **fields):
+    """A complete draft from `sender` to `receiver`, ready to be sent."""
+    from django.utils import timezone
+
+    from vse_referrals.models import ReferralCase
+
+    values = {
+        "priority": "urgent",
+        "consent_obtained_on": timezone.localdate(),
+        "consent_method": "in-person",
+        "consent_to_share": True,
+        "consent_to_contact": True,
+        "consent_to_report_back": True,
+        "support_needed": ["emotional", "information"],
+        "contact_channels": ["phone"],
+        "crime_country": receiver.country if receiver else "",
+        "residence_country": sender.country,
+        **PERSONAL_VALUES,
+    }
+    values.update(fields)
+    return ReferralCase.objects.create(
+        sending_organisation=sender, receiving_organisation=receiver, created_by=created_by, **values
+    )
+
+
+def sent_case(sender_user, receiver, **fields):
+    """A case sent by `sender_user` (an active contact point) to `receiver`."""
+    from vse_referrals import permissions, workflow
+
+    sender = permissions.organisation_for_user(sender_user)
+    case = make_case(sender, receiver, created_by=sender_user, **fields)
+    return workflow.perform(case, "send", sender_user)

@@ -357,11 +357,11 @@ class ReferralCase(models.Model):
 
     def get_support_needed_display(self):
         labels = dict(SupportNeed.choices)
-        return [labels.get(code, code) for code in self.support_needed]
+        return [str(labels.get(code, code)) for code in self.support_needed]
 
     def get_contact_channels_display(self):
         labels = dict(ContactChannel.choices)
-        return [labels.get(code, code) for code in self.contact_channels]
+        return [str(labels.get(code, code)) for code in self.contact_channels]
 
 
 class CaseMessage(models.Model):

@@ -4,6 +4,8 @@ Anyone else gets 404, whatever their flags or permissions (DESIGN.md section 4).
 """
 
 from django.http import Http404
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from .. import permissions
@@ -21,6 +23,13 @@ class ContactPointRequiredMixin(WagtailAdminTemplateMixin):
 
     def resolve(self, **kwargs):
         """Load what the URL names, through the access rule."""
+
+    def get_breadcrumbs_items(self):
+        items = list(self.breadcrumbs_items)
+        inbox_url = reverse("vse_referrals:inbox")
+        if self.request.path != inbox_url:
+            items.append({"url": inbox_url, "label": _("Referrals")})
+        return [*items, {"url": "", "label": self.get_page_title()}]
 
 
 class CaseMixin(ContactPointRequiredMixin):

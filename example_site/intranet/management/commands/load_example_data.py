@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Page, Site
 
+from intranet import demo_referrals
 from intranet.models import HomePage
 from vse_referrals.models import ContactPoint, Language, Organisation
 
@@ -57,6 +58,15 @@ class Command(BaseCommand):
             self.designate(user, organisations[index], role)
         former = self.account("former.de", "Paul", "Schmidt", groups=[members])
         self.designate(former, organisations[2], ContactPoint.Role.DEPUTY, ended=True)
+        by_country = {organisation.country.code: organisation for organisation in organisations}
+        primaries = {
+            ORGANISATIONS[index][1]: get_user_model().objects.get(username=username)
+            for username, _first, _last, index, role in CONTACT_POINTS
+            if role == ContactPoint.Role.PRIMARY
+        }
+        created = demo_referrals.load(by_country, primaries)
+        if created:
+            self.stdout.write(f"Created {created} demo referrals.")
         self.print_accounts()
 
     def set_up_home_page(self):
