@@ -234,7 +234,7 @@ class MessageForm(forms.Form):
 
 
 class AttachmentForm(forms.Form):
-    files = MultipleFileField(label=_("Add files"), error_messages={"required": _("Choose a file to upload.")})
+    files = MultipleFileField(label=_("Add files"), required=False)
 
     def clean_files(self):
         if not self.cleaned_data["files"]:

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
 from .models import EventKind, Notification, Status
@@ -22,6 +23,28 @@ from .models import EventKind, Notification, Status
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 10
+
+# What happened, from the recipient's point of view; organisation names are not personal data.
+HEADLINES = {
+    "sent": _("New referral from %(sender)s"),
+    "received": _("Opened by %(receiver)s"),
+    "accepted": _("Accepted by %(receiver)s"),
+    "declined": _("Declined by %(receiver)s"),
+    "started": _("Support started by %(receiver)s"),
+    "information-requested": _("%(receiver)s requests information"),
+    "information-given": _("%(sender)s answered your request for information"),
+    "victim-contacted": _("%(receiver)s has contacted the victim"),
+    "completed": _("Closed by %(receiver)s"),
+    "failed": _("Closed by %(receiver)s without success"),
+    "withdrawn": _("Withdrawn by %(sender)s"),
+    "consent-withdrawn": _("Closed: the victim withdrew consent"),
+    "expired": _("Expired without an answer"),
+    "message": _("New message"),
+    "attachment": _("New file"),
+    "reminder-50": _("Reminder: half of the time has passed"),
+    "reminder-90": _("Reminder: the deadline is close"),
+    "overdue": _("Deadline passed"),
+}
 
 # Who hears of each transition: the other side, or both for what the system does.
 TOLD_BY_SIDE = {"sender": "receiver", "receiver": "sender"}
@@ -94,7 +117,10 @@ def render_notification(notification):
     clock, deadline = case.active_deadline()
     context = {
         "kind": notification.kind,
-        "kind_label": _kind_label(notification.kind),
+        "headline": HEADLINES[notification.kind] % {
+            "sender": case.sending_organisation,
+            "receiver": case.receiving_organisation,
+        },
         "reference": case.reference,
         "sender": case.sending_organisation,
         "receiver": case.receiving_organisation,
@@ -114,13 +140,6 @@ def render_notification(notification):
 def absolute_case_url(case):
     base = getattr(settings, "WAGTAILADMIN_BASE_URL", "").rstrip("/")
     return f"{base}{reverse('vse_referrals:case', args=[case.pk])}"
-
-
-def _kind_label(kind):
-    from .models import DeadlineAlert
-
-    labels = dict(EventKind.choices) | {f"reminder-{stage}": label for stage, label in DeadlineAlert.Stage.choices}
-    return labels.get(kind, kind)
 
 
 def _preferred_language(user):

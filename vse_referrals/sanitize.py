@@ -34,3 +34,8 @@ def sanitize_html(html: str) -> str:
 def safe_html(html: str):
     """Sanitised HTML marked safe for templates: the only way user HTML reaches a page."""
     return mark_safe(sanitize_html(html))  # noqa: S308  (sanitised on the line above)
+
+
+def has_text(html: str) -> bool:
+    """Whether `html` says anything once every tag is removed (an empty editor gives `<p></p>`)."""
+    return bool(bleach.clean(html or "", tags=set(), strip=True).strip())

@@ -37,7 +37,7 @@ from .models import (
     Status,
 )
 from .permissions import RECEIVER, SENDER, organisation_for_user, side_of
-from .sanitize import sanitize_html
+from .sanitize import has_text, sanitize_html
 
 SYSTEM = "system"
 
@@ -367,7 +367,7 @@ def record_view(case, user):
 
 def add_message(case, user, body_html):
     body = sanitize_html(body_html).strip()
-    if not body:
+    if not has_text(body):
         raise ValidationError({"body": gettext("Write a message before sending it.")})
     if case.status == Status.DRAFT or case.purged_at:
         raise TransitionNotAllowed(gettext("Messages can be sent once the referral has been sent."))

@@ -38,7 +38,8 @@ class CaseView(CaseMixin, TemplateView):
         actions = [
             {
                 "transition": transition,
-                "form": bound[1] if bound and bound[0] == transition.name else TransitionForm(),
+                # Several action forms share the page: each gets its own element ids.
+                "form": bound[1] if bound and bound[0] == transition.name else TransitionForm(auto_id=f"id_{transition.name}_%s"),
                 "open": bool(bound and bound[0] == transition.name),
             }
             for transition in transitions
@@ -77,7 +78,7 @@ class TransitionView(CasePostView):
     def post(self, request, *args, name, **kwargs):
         if name not in workflow.MANUAL:
             raise Http404
-        form = TransitionForm(request.POST)
+        form = TransitionForm(request.POST, auto_id=f"id_{name}_%s")
         form.is_valid()
         try:
             workflow.perform(

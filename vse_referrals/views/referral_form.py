@@ -71,9 +71,10 @@ class ReferralFormView(ContactPointRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["case"] = self.case if self.case.pk else None
+        saved = not self.case._state.adding  # a new case already has its UUID, so pk says nothing
+        context["case"] = self.case if saved else None
         context["action_url"] = (
-            reverse("vse_referrals:edit", args=[self.case.pk]) if self.case.pk else self.request.get_full_path()
+            reverse("vse_referrals:edit", args=[self.case.pk]) if saved else self.request.get_full_path()
         )
         return context
 

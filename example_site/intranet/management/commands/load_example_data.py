@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 from wagtail.models import Page, Site
 
@@ -46,8 +47,16 @@ INTRANET_GROUP = "Intranet members"
 class Command(BaseCommand):
     help = "Create or update the example intranet's demo organisations, contact points and accounts."
 
-    @transaction.atomic
     def handle(self, *args, **options):
+        # The demo's own notifications are not printed: they would bury the accounts below.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            created = self.load()
+        if created:
+            self.stdout.write(f"Created {created} demo referrals.")
+        self.print_accounts()
+
+    @transaction.atomic
+    def load(self):
         self.set_up_home_page()
         members = self.intranet_members_group()
         organisations = [self.organisation(*spec) for spec in ORGANISATIONS]
@@ -64,10 +73,7 @@ class Command(BaseCommand):
             for username, _first, _last, index, role in CONTACT_POINTS
             if role == ContactPoint.Role.PRIMARY
         }
-        created = demo_referrals.load(by_country, primaries)
-        if created:
-            self.stdout.write(f"Created {created} demo referrals.")
-        self.print_accounts()
+        return demo_referrals.load(by_country, primaries)
 
     def set_up_home_page(self):
         site = Site.objects.filter(is_default_site=True).select_related("root_page").first()

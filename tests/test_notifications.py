@@ -1,0 +1,381 @@
+"""E-mails about cases (vse_referrals.notifications): who gets them, what they say, and mail outages.
+
+In a `django_db` test everything runs inside one transaction that is rolled back, so the
+`on_commit` hook that sends the e-mails never fires by itself: tests that expect e-mails wrap the
+action in `django_capture_on_commit_callbacks(execute=True)`, and the commit-or-rollback tests run
+with real transactions (`transaction=True`).
+"""
+
+import logging
+import smtplib
+from datetime import timedelta
+
+import pytest
+from django.conf import settings as django_settings
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.mail.backends.base import BaseEmailBackend
+from django.db import transaction
+from django.urls import reverse
+
+from vse_referrals import conf, notifications, workflow
+from vse_referrals.models import CaseEvent, EventKind, Notification, Outcome, Priority, ReferralCase, Status
+
+from . import builders
+
+pytestmark = pytest.mark.django_db
+
+LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
+REFUSING = "tests.test_notifications.RefusingBackend"
+UNREACHABLE = "tests.test_notifications.UnreachableBackend"
+
+# Text contact points type: it stays in the case, never in an e-mail.
+TYPED = {
+    "decline": "SECRET-DECLINE: she is already known to our shelter",
+    "request_information": "SECRET-QUESTION: which hotel is she staying at?",
+    "give_information": "SECRET-ANSWER: Hotel Metropole room 214",
+    "withdraw": "SECRET-WITHDRAW: the husband found out",
+    "close": "SECRET-NOTES: phone switched off since Monday",
+    "message": "SECRET-MESSAGE: her new number is 0470 11 22 33",
+}
+
+SENDER_SIDE = {"poc-a@example.org", "deputy-a@example.org"}
+RECEIVER_SIDE = {"poc-b@example.org"}
+
+
+class RefusingBackend(BaseEmailBackend):
+    """A mail server that refuses the recipients, naming them in the error like smtplib does."""
+
+    def send_messages(self, messages):
+        raise smtplib.SMTPRecipientsRefused(
+            {address: (550, f"5.1.1 <{address}>: user unknown".encode()) for message in messages for address in message.to}
+        )
+
+
+class UnreachableBackend(BaseEmailBackend):
+    def send_messages(self, messages):
+        raise ConnectionRefusedError(111, f"Connection refused while sending to {messages[0].to[0]}")
+
+
+def recipients():
+    """The address of every e-mail sent; each e-mail goes to exactly one person."""
+    assert all(len(message.to) == 1 and not message.cc and not message.bcc for message in mail.outbox)
+    return [message.to[0] for message in mail.outbox]
+
+
+def act(case, name, user, **kwargs):
+    if workflow.TRANSITIONS[name].requires_reason:
+        kwargs.setdefault("reason", TYPED.get(name, "A reason"))
+    if workflow.TRANSITIONS[name].needs_outcome:
+        kwargs.setdefault("outcome", Outcome.SUPPORTED)
+    return workflow.perform(case, name, user, **kwargs)
+
+
+@pytest.fixture
+def sender(roles):
+    return roles["contact point of A"]
+
+
+@pytest.fixture
+def receiver(roles):
+    return roles["contact point of B"]
+
+
+@pytest.fixture
+def draft(sender, org_a, org_b):
+    return builders.make_case(org_a, org_b, created_by=sender, priority=Priority.STAT)
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """`with committed():` runs the on-commit hooks of what happens inside, as a real commit would."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+def case_at(status, draft, sender, receiver, committed):
+    steps = {
+        Status.DRAFT: [],
+        Status.REQUESTED: ["send"],
+        Status.RECEIVED: ["send", "open"],
+        Status.ACCEPTED: ["send", "accept"],
+        Status.IN_PROGRESS: ["send", "accept", "start"],
+        Status.ON_HOLD: ["send", "accept", "request_information"],
+    }[status]
+    case = draft
+    with committed():
+        for name in steps:
+            case = act(case, name, sender if workflow.TRANSITIONS[name].side == "sender" else receiver)
+    mail.outbox.clear()
+    return case
+
+
+# Who is told ------------------------------------------------------------------------------------
+
+
+def test_sending_tells_only_the_active_contact_points_of_the_receiver(roles, draft, sender, committed):
+    with committed():
+        workflow.perform(draft, "send", sender)
+    assert recipients() == ["poc-b@example.org"]
+    # Not told: ended and scheduled contact points of B, superusers, staff, global permissions, others.
+    assert set(Notification.objects.values_list("recipient__username", flat=True)) == {"poc-b"}
+
+
+TOLD = [
+    # (transition, from status, who is told, outcome)
+    ("open", Status.REQUESTED, SENDER_SIDE, ""),
+    ("accept", Status.REQUESTED, SENDER_SIDE, ""),
+    ("accept", Status.RECEIVED, SENDER_SIDE, ""),
+    ("decline", Status.RECEIVED, SENDER_SIDE, ""),
+    ("start", Status.ACCEPTED, SENDER_SIDE, ""),
+    ("request_information", Status.IN_PROGRESS, SENDER_SIDE, ""),
+    ("record_contact", Status.ACCEPTED, SENDER_SIDE, ""),
+    ("close", Status.IN_PROGRESS, SENDER_SIDE, Outcome.SUPPORTED),
+    ("close", Status.ACCEPTED, SENDER_SIDE, Outcome.UNREACHABLE),
+    ("give_information", Status.ON_HOLD, RECEIVER_SIDE, ""),
+    ("withdraw", Status.RECEIVED, RECEIVER_SIDE, ""),
+    ("withdraw_consent", Status.ACCEPTED, RECEIVER_SIDE, ""),
+]
+
+
+@pytest.mark.parametrize(("name", "source", "told", "outcome"), TOLD, ids=[f"{t[0]}-{t[1]}-{t[3]}" for t in TOLD])
+def test_each_status_change_tells_the_other_side(name, source, told, outcome, draft, sender, receiver, committed):
+    case = case_at(source, draft, sender, receiver, committed)
+    user = sender if workflow.TRANSITIONS[name].side == "sender" else receiver
+    kwargs = {"outcome": outcome} if outcome else {}
+    earlier = list(Notification.objects.values_list("pk", flat=True))
+    with committed():
+        act(case, name, user, **kwargs)
+    assert sorted(recipients()) == sorted(told)
+    event = CaseEvent.objects.filter(case=case).order_by("created_at", "pk").last()
+    new = Notification.objects.exclude(pk__in=earlier)
+    assert {(n.kind, n.sent_at is not None) for n in new} == {(event.kind, True)}
+
+
+def test_expiry_tells_both_sides(draft, sender, receiver, committed):
+    case = case_at(Status.RECEIVED, draft, sender, receiver, committed)
+    grace = timedelta(hours=conf.get("EXPIRY_GRACE_HOURS"), minutes=1)
+    ReferralCase.objects.filter(pk=case.pk).update(respond_by=case.sent_at - grace)
+    case.refresh_from_db()
+    with committed():
+        workflow.perform(case, "expire")
+    assert sorted(recipients()) == sorted(SENDER_SIDE | RECEIVER_SIDE)
+
+
+def test_withdrawing_consent_on_a_draft_tells_nobody(draft, sender, committed):
+    with committed():
+        workflow.perform(draft, "withdraw_consent", sender)
+    assert mail.outbox == []
+    assert not Notification.objects.exists()
+
+
+@pytest.mark.parametrize(("author", "told"), [("sender", RECEIVER_SIDE), ("receiver", SENDER_SIDE)])
+def test_a_new_message_tells_the_other_side(author, told, draft, sender, receiver, committed):
+    case = case_at(Status.ACCEPTED, draft, sender, receiver, committed)
+    with committed():
+        workflow.add_message(case, {"sender": sender, "receiver": receiver}[author], f"<p>{TYPED['message']}</p>")
+    assert sorted(recipients()) == sorted(told)
+
+
+@pytest.mark.parametrize(("author", "told"), [("sender", RECEIVER_SIDE), ("receiver", SENDER_SIDE)])
+def test_a_new_file_tells_the_other_side(author, told, draft, sender, receiver, committed):
+    case = case_at(Status.ACCEPTED, draft, sender, receiver, committed)
+    upload = SimpleUploadedFile("statement.txt", b"Statement of the victim", content_type="text/plain")
+    with committed():
+        workflow.add_attachment(case, {"sender": sender, "receiver": receiver}[author], upload, "text/plain")
+    assert sorted(recipients()) == sorted(told)
+
+
+def test_a_file_added_to_a_draft_tells_nobody(draft, sender, committed):
+    upload = SimpleUploadedFile("statement.txt", b"Statement of the victim", content_type="text/plain")
+    with committed():
+        workflow.add_attachment(draft, sender, upload, "text/plain")
+    assert mail.outbox == []
+
+
+def test_contact_points_without_an_address_get_no_notification(receiver, draft, sender, committed):
+    receiver.email = ""
+    receiver.save()
+    with committed():
+        workflow.perform(draft, "send", sender)
+    assert mail.outbox == []
+    assert not Notification.objects.exists()
+
+
+def test_a_superuser_designated_as_contact_point_is_told_like_anyone_else(org_b, draft, sender, committed):
+    superuser = builders.make_superuser("designated-superuser")
+    builders.designate(superuser, org_b, role="deputy")
+    with committed():
+        workflow.perform(draft, "send", sender)
+    assert sorted(recipients()) == sorted(RECEIVER_SIDE | {"designated-superuser@example.org"})
+
+
+# What the e-mails say ---------------------------------------------------------------------------
+
+
+def a_whole_story(draft, sender, receiver, committed):
+    """Every kind of e-mail a case can produce, with text typed at each step."""
+    with committed():
+        case = act(draft, "send", sender)
+        case = act(case, "open", receiver)
+        case = act(case, "accept", receiver)
+        case = act(case, "request_information", receiver)
+        case = act(case, "give_information", sender)
+        workflow.add_message(case, receiver, f"<p>{TYPED['message']}</p>")
+        workflow.add_attachment(
+            case, sender, SimpleUploadedFile(f"{builders.PERSONAL_VALUES['name']}.txt", b"x"), "text/plain"
+        )
+        case = act(case, "start", receiver)
+        case = act(case, "record_contact", receiver)
+        case = act(case, "close", receiver, outcome=Outcome.UNREACHABLE)
+    return case
+
+
+def test_emails_carry_reference_organisations_priority_and_link(draft, sender, receiver, committed, org_a, org_b):
+    case = a_whole_story(draft, sender, receiver, committed)
+    link = django_settings.WAGTAILADMIN_BASE_URL + reverse("vse_referrals:case", args=[case.pk])
+    assert len(mail.outbox) == Notification.objects.count() == 11
+    for message in mail.outbox:
+        assert case.reference in message.subject
+        assert "Emergency" in message.subject
+        for text in (case.reference, org_a.name, org_b.name, "Emergency", link):
+            assert text in message.body, (text, message.subject)
+
+
+def test_emails_carry_no_personal_data_nor_typed_text(draft, sender, receiver, committed):
+    case = a_whole_story(draft, sender, receiver, committed)
+    ReferralCase.objects.filter(pk=case.pk).update(status_reason=TYPED["decline"])
+    assert len(mail.outbox) == 11
+    forbidden = [*builders.PERSONAL_VALUES.values(), *TYPED.values(), "SECRET"]
+    for message in mail.outbox:
+        whole = "\n".join([message.subject, message.body, *message.to, str(message.extra_headers)])
+        for value in forbidden:
+            assert value.casefold() not in whole.casefold(), (value, message.subject)
+        assert not getattr(message, "alternatives", None)
+        assert not message.attachments
+
+
+def test_decline_and_withdraw_emails_do_not_quote_the_reason(draft, sender, receiver, committed):
+    with committed():
+        case = act(draft, "send", sender)
+        declined = act(case, "decline", receiver)
+    other = builders.make_case(draft.sending_organisation, draft.receiving_organisation, created_by=sender)
+    with committed():
+        act(act(other, "send", sender), "withdraw", sender)
+    assert declined.status_reason == TYPED["decline"]
+    bodies = "\n".join(message.subject + message.body for message in mail.outbox)
+    assert len(mail.outbox) == 4
+    assert TYPED["decline"] not in bodies and TYPED["withdraw"] not in bodies
+
+
+# Mail outages -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("backend", "error_name"), [(REFUSING, "SMTPRecipientsRefused"), (UNREACHABLE, "ConnectionRefusedError")]
+)
+def test_a_mail_outage_neither_breaks_nor_undoes_the_transition(
+    settings, caplog, backend, error_name, draft, sender, committed
+):
+    settings.EMAIL_BACKEND = backend
+    caplog.set_level(logging.DEBUG)
+
+    with committed():
+        case = workflow.perform(draft, "send", sender)
+
+    assert case.status == Status.REQUESTED
+    assert ReferralCase.objects.get(pk=case.pk).status == Status.REQUESTED
+    assert CaseEvent.objects.filter(case=case, kind=EventKind.SENT).count() == 1
+    assert mail.outbox == []
+    notification = Notification.objects.get()
+    assert (notification.sent_at, notification.attempts, notification.last_error) == (None, 1, error_name)
+
+    # The failure is logged, without any address or personal data.
+    assert any(record.levelno >= logging.WARNING and record.name == notifications.__name__ for record in caplog.records)
+    logged = caplog.text + "".join(str(record.args) for record in caplog.records)
+    assert "@" not in logged
+    for value in builders.PERSONAL_VALUES.values():
+        assert value not in logged
+
+    # Once the mail server is back, the retry sends it, once.
+    settings.EMAIL_BACKEND = LOCMEM
+    assert notifications.retry_undelivered() == 1
+    assert recipients() == ["poc-b@example.org"]
+    notification.refresh_from_db()
+    assert notification.sent_at is not None and notification.attempts == 2
+    assert notifications.retry_undelivered() == 0
+    assert len(mail.outbox) == 1
+
+
+def test_retries_stop_after_the_maximum_number_of_attempts(settings, draft, sender, committed):
+    settings.EMAIL_BACKEND = UNREACHABLE
+    with committed():
+        workflow.perform(draft, "send", sender)
+    Notification.objects.update(attempts=notifications.MAX_ATTEMPTS - 1)
+    assert notifications.retry_undelivered() == 0
+    assert Notification.objects.get().attempts == notifications.MAX_ATTEMPTS
+
+    settings.EMAIL_BACKEND = LOCMEM
+    assert notifications.retry_undelivered() == 0
+    assert mail.outbox == []
+
+
+def test_a_delivered_notification_is_not_sent_again(draft, sender, committed):
+    with committed():
+        workflow.perform(draft, "send", sender)
+    notification = Notification.objects.get()
+    notifications.deliver_notification.call(notification.pk)
+    assert notifications.retry_undelivered() == 0
+    assert len(mail.outbox) == 1
+
+
+# Only after the commit --------------------------------------------------------------------------
+
+
+def test_emails_wait_for_the_commit(draft, sender, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        workflow.perform(draft, "send", sender)
+        assert mail.outbox == []
+        assert Notification.objects.get().sent_at is None
+    assert len(callbacks) == 1
+    assert recipients() == ["poc-b@example.org"]
+    assert Notification.objects.get().sent_at is not None
+
+
+def test_without_a_commit_nothing_is_sent(draft, sender):
+    # The test transaction never commits: the notification stays in the outbox, unsent.
+    workflow.perform(draft, "send", sender)
+    assert mail.outbox == []
+    assert Notification.objects.get().sent_at is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_emails_are_sent_when_the_transition_commits(org_a, org_b):
+    sender = builders.make_contact_point(org_a, username="poc-a")
+    receiver = builders.make_contact_point(org_b, username="poc-b")
+    case = workflow.perform(builders.make_case(org_a, org_b, created_by=sender), "send", sender)
+    assert recipients() == ["poc-b@example.org"]  # autocommit: sent at once
+    mail.outbox.clear()
+
+    with transaction.atomic():
+        workflow.perform(case, "accept", receiver)
+        assert mail.outbox == []
+    assert recipients() == ["poc-a@example.org"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_transition_sends_nothing(org_a, org_b):
+    sender = builders.make_contact_point(org_a, username="poc-a")
+    receiver = builders.make_contact_point(org_b, username="poc-b")
+    case = workflow.perform(builders.make_case(org_a, org_b, created_by=sender), "send", sender)
+    mail.outbox.clear()
+
+    class Abandoned(Exception):
+        pass
+
+    with pytest.raises(Abandoned), transaction.atomic():
+        workflow.perform(case, "accept", receiver)
+        raise Abandoned
+
+    assert mail.outbox == []
+    assert ReferralCase.objects.get(pk=case.pk).status == Status.REQUESTED
+    assert not Notification.objects.filter(kind=EventKind.ACCEPTED).exists()

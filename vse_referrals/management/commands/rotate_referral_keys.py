@@ -1,0 +1,53 @@
+"""Re-encrypt every stored personal value and attachment with the first (newest) key.
+
+Rotation: put the new key first in VSE_REFERRALS_ENCRYPTION_KEYS, keep the old ones after it,
+deploy, run this command, then remove the old keys. Values are rewritten in batches, each in its
+own transaction; running it again is harmless.
+"""
+
+from django.core.management.base import BaseCommand
+from django.db import connection, transaction
+
+from vse_referrals import crypto
+from vse_referrals.models import CaseAttachment, CaseEvent, CaseMessage, ReferralCase
+
+BATCH = 500
+
+
+class Command(BaseCommand):
+    help = "Re-encrypt referral personal data and attachments with the newest encryption key."
+
+    def handle(self, *args, **options):
+        for model in (ReferralCase, CaseMessage, CaseAttachment, CaseEvent):
+            count = self.rotate_table(model)
+            self.stdout.write(f"{model._meta.verbose_name_plural}: {count} rows re-encrypted.")
+        files = 0
+        for attachment in CaseAttachment.objects.only("file").iterator():
+            crypto.attachment_storage.rotate(attachment.file.name)
+            files += 1
+        self.stdout.write(self.style.SUCCESS(f"Attachments: {files} files re-encrypted."))
+
+    def rotate_table(self, model):
+        """Rotate the raw tokens in SQL: nothing is decrypted into model instances or logs."""
+        columns = [f.column for f in model._meta.concrete_fields if isinstance(f, crypto.EncryptedFieldMixin)]
+        table = connection.ops.quote_name(model._meta.db_table)
+        pk = connection.ops.quote_name(model._meta.pk.column)
+        quoted = [connection.ops.quote_name(column) for column in columns]
+        rows_done = 0
+        last_pk = None
+        while True:
+            with transaction.atomic(), connection.cursor() as cursor:
+                where = f"WHERE {pk} > %s " if last_pk is not None else ""
+                cursor.execute(
+                    f"SELECT {pk}, {', '.join(quoted)} FROM {table} {where}ORDER BY {pk} LIMIT {BATCH}",
+                    [last_pk] if last_pk is not None else [],
+                )
+                rows = cursor.fetchall()
+                for row_pk, *tokens in rows:
+                    rotated = [crypto.rotate_bytes(t.encode()).decode() if t is not None else None for t in tokens]
+                    assignments = ", ".join(f"{column} = %s" for column in quoted)
+                    cursor.execute(f"UPDATE {table} SET {assignments} WHERE {pk} = %s", [*rotated, row_pk])
+            if not rows:
+                return rows_done
+            rows_done += len(rows)
+            last_pk = rows[-1][0]
