@@ -5,7 +5,9 @@ BIN = $(VENV)/bin
 MANAGE = cd example_site && ../$(BIN)/python manage.py
 STAMP = $(VENV)/.installed
 
-.PHONY: demo test test-suite check-example-site install clean
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: demo test test-suite check-example-site install browser clean
 
 $(STAMP): setup.cfg pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,10 +25,16 @@ demo: $(STAMP)
 	$(MANAGE) runserver 127.0.0.1:8000
 
 ## Run the whole suite and check the example site
-test: $(STAMP) test-suite check-example-site
+test: $(STAMP) browser test-suite check-example-site
 
-test-suite: $(STAMP)
-	$(BIN)/pytest
+test-suite: $(STAMP) browser
+	VSE_CHROMIUM=$(CHROMIUM) $(BIN)/pytest
+
+## Debian's Chromium for the end-to-end tests (installed once, as root, when it is missing)
+browser:
+	@test -x $(CHROMIUM) || { echo "Installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@test -x $(CHROMIUM) || { echo "Chromium is required at $(CHROMIUM) (Debian package chromium)." >&2; exit 1; }
 
 check-example-site: $(STAMP)
 	cd example_site && DJANGO_SETTINGS_MODULE=example_site.settings.test ../$(BIN)/python manage.py check --fail-level WARNING

@@ -1,5 +1,6 @@
 from django.urls import path
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 
 from .views import cases, inbox, referral_form
 
@@ -7,8 +8,9 @@ app_name = "vse_referrals"
 
 
 def _view(view_class):
-    # Case pages hold personal data: never stored by a browser or proxy cache.
-    return never_cache(view_class.as_view())
+    # Case pages hold personal data: never stored by a browser or proxy cache, and no posted
+    # value is copied into an error report.
+    return sensitive_post_parameters()(never_cache(view_class.as_view()))
 
 
 urlpatterns = [
