@@ -69,8 +69,8 @@ def rotate_bytes(token: bytes) -> bytes:
 class EncryptedFieldMixin:
     """Stores the field's value as a Fernet token in a text column.
 
-    Encrypted columns cannot be filtered or ordered on: only `isnull` is allowed, so no query
-    can leak or depend on the plaintext.
+    Encrypted columns cannot be filtered: only `isnull` is allowed, so no query can leak or depend
+    on the plaintext. (Ordering on them would sort ciphertext, so nothing orders on them.)
     """
 
     def get_internal_type(self):

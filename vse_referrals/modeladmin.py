@@ -4,7 +4,9 @@ from django.contrib import messages
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.template.defaultfilters import yesno
-from django.utils.html import format_html_join
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django_countries.filters import CountryFilter
@@ -190,18 +192,7 @@ class ReferralOverviewAdmin(ModelAdmin):
     menu_label = _("Referral overview")
     menu_icon = "list-ul"
     permission_helper_class = OverviewPermissionHelper
-    list_display = (
-        "reference",
-        "sending_organisation",
-        "sender_country",
-        "receiving_organisation",
-        "receiver_country",
-        "priority",
-        "status",
-        "sent_at",
-        "respond_by",
-        "overdue",
-    )
+    list_display = ("reference", "from_organisation", "to_organisation", "priority", "status", "sent", "deadline")
     list_filter = (
         "status",
         "priority",
@@ -209,7 +200,18 @@ class ReferralOverviewAdmin(ModelAdmin):
         ("receiving_organisation__country", CountryFilter),
     )
     search_fields = ("reference",)
-    list_export = ("reference", "sending_organisation", "receiving_organisation", "priority", "status", "sent_at", "respond_by", "answered_at", "victim_contacted_at", "closed_at")
+    list_export = (
+        "reference",
+        "sending_organisation",
+        "receiving_organisation",
+        "priority",
+        "status",
+        "sent_at",
+        "respond_by",
+        "answered_at",
+        "victim_contacted_at",
+        "closed_at",
+    )
     list_per_page = 50
 
     def get_queryset(self, request):
@@ -222,20 +224,32 @@ class ReferralOverviewAdmin(ModelAdmin):
             .select_related("sending_organisation", "receiving_organisation")
         )
 
-    def sender_country(self, case):
-        return case.sending_organisation.country.name
+    def from_organisation(self, case):
+        return f"{case.sending_organisation} ({case.sending_organisation.country.code})"
 
-    sender_country.short_description = _("From country")
+    from_organisation.short_description = _("From")
+    from_organisation.admin_order_field = "sending_organisation__name"
 
-    def receiver_country(self, case):
-        return case.receiving_organisation.country.name
+    def to_organisation(self, case):
+        return f"{case.receiving_organisation} ({case.receiving_organisation.country.code})"
 
-    receiver_country.short_description = _("To country")
+    to_organisation.short_description = _("To")
+    to_organisation.admin_order_field = "receiving_organisation__name"
 
-    def overdue(self, case):
-        return _("Overdue") if case.is_overdue else ""
+    def sent(self, case):
+        return date_format(timezone.localtime(case.sent_at), "SHORT_DATE_FORMAT") if case.sent_at else ""
 
-    overdue.short_description = _("Overdue")
+    sent.short_description = _("Sent")
+    sent.admin_order_field = "sent_at"
+
+    def deadline(self, case):
+        _clock, when = case.active_deadline()
+        if not when:
+            return ""
+        text = date_format(timezone.localtime(when), "SHORT_DATETIME_FORMAT")
+        return format_html("<strong>{}</strong> {}", _("Overdue"), text) if case.is_overdue else text
+
+    deadline.short_description = _("Deadline")
 
 
 class ReferralNetworkAdminGroup(ModelAdminGroup):

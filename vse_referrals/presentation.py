@@ -13,6 +13,15 @@ from .forms import REFERRAL_SECTIONS
 # Shown in the case header instead of the sections.
 HEADER_FIELDS = {"receiving_organisation", "priority", "respond_by", "contact_by"}
 CONTACT_FIELDS = {"phone", "email", "best_times", "safe_to_call", "safe_to_leave_message"}
+# Yes/no answers that matter either way; other flags are shown only when they are set.
+ALWAYS_ANSWERED = {
+    "consent_to_share",
+    "consent_to_contact",
+    "consent_to_report_back",
+    "safe_to_call",
+    "safe_to_leave_message",
+    "interpreter_needed",
+}
 
 
 def case_sections(case):
@@ -48,7 +57,7 @@ def display_value(case, name):
     if isinstance(field, models.ManyToManyField):
         return ", ".join(str(item) for item in value.all())
     if isinstance(field, models.BooleanField):
-        return yesno(value, gettext("Yes,No"))
+        return yesno(value, gettext("Yes,No")) if value or name in ALWAYS_ANSWERED else ""
     if getattr(field, "choices", None):
         return getattr(case, f"get_{name}_display")() if value else ""
     if name.endswith("country"):

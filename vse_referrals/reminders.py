@@ -36,7 +36,7 @@ def run(now=None):
     grace = timedelta(hours=conf.get("EXPIRY_GRACE_HOURS"))
     for case in cases.filter(status__in=AWAITING_ANSWER, respond_by__lte=now - grace):
         try:
-            workflow.perform(case, "expire")
+            workflow.perform(case, "expire", now=now)
             result.expired += 1
         except workflow.TransitionConflict:
             result.conflicts.append(case.reference)

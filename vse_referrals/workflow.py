@@ -231,8 +231,15 @@ def deadline_errors(case, now=None):
     return errors
 
 
-def default_deadlines(priority, start):
-    return start + conf.priority_window(priority, "respond"), start + conf.priority_window(priority, "contact")
+def default_deadlines(priority, start, respond_by=None):
+    """(respond_by, contact_by) for a referral sent at `start`.
+
+    The contact clock runs on from the answer deadline, so a later answer date chosen by the
+    sender moves the default contact date with it.
+    """
+    respond_window = conf.priority_window(priority, "respond")
+    respond_by = respond_by or start + respond_window
+    return respond_by, respond_by + conf.priority_window(priority, "contact") - respond_window
 
 
 def priority_advice(case):
@@ -251,8 +258,11 @@ def priority_advice(case):
     return advice
 
 
-def perform(case, name, user=None, *, reason="", outcome=""):
-    """Make transition `name` on `case` as `user` (None for the system); return the updated case."""
+def perform(case, name, user=None, *, reason="", outcome="", now=None):
+    """Make transition `name` on `case` as `user` (None for the system); return the updated case.
+
+    `now` is the moment the transition happens (the current time unless a scheduler passes its own).
+    """
     transition = TRANSITIONS[name]
     side = SYSTEM if user is None else side_of(user, case)
     if side != transition.side:
@@ -265,7 +275,7 @@ def perform(case, name, user=None, *, reason="", outcome=""):
     if name == "send" and (errors := sending_errors(case)):
         raise ValidationError(errors)
 
-    now = timezone.now()
+    now = now or timezone.now()
     organisation = organisation_for_user(user) if user is not None else None
     with transaction.atomic():
         current = (
@@ -320,8 +330,8 @@ def _effects(transition, case, current, now, reason, outcome):
     if transition.requires_reason and name not in ("give_information", "request_information", "close"):
         changes["status_reason"] = reason
     if name == "send":
-        respond_by, contact_by = default_deadlines(case.priority, now)
-        changes.update(sent_at=now, respond_by=case.respond_by or respond_by, contact_by=case.contact_by or contact_by)
+        respond_by, contact_by = default_deadlines(case.priority, now, case.respond_by)
+        changes.update(sent_at=now, respond_by=respond_by, contact_by=case.contact_by or contact_by)
     elif name == "open":
         changes["received_at"] = now
     elif name in ("accept", "decline"):
@@ -369,6 +379,8 @@ def add_message(case, user, body_html):
     body = sanitize_html(body_html).strip()
     if not has_text(body):
         raise ValidationError({"body": gettext("Write a message before sending it.")})
+    if side_of(user, case) is None:
+        raise TransitionNotAllowed(gettext("You cannot do this on this referral."))
     if case.status == Status.DRAFT or case.purged_at:
         raise TransitionNotAllowed(gettext("Messages can be sent once the referral has been sent."))
     organisation = organisation_for_user(user)
@@ -380,6 +392,8 @@ def add_message(case, user, body_html):
 
 
 def add_attachment(case, user, upload, content_type):
+    if side_of(user, case) is None:
+        raise TransitionNotAllowed(gettext("You cannot do this on this referral."))
     organisation = organisation_for_user(user)
     with transaction.atomic():
         attachment = CaseAttachment(
