@@ -28,6 +28,7 @@ demo: $(STAMP)
 test: $(STAMP) browser test-suite check-example-site
 
 test-suite: $(STAMP) browser
+	$(BIN)/ruff check .
 	VSE_CHROMIUM=$(CHROMIUM) $(BIN)/pytest
 
 ## Debian's Chromium for the end-to-end tests (installed once, as root, when it is missing)

@@ -23,7 +23,9 @@ def make_user(username=None, *, admin_access=True, **fields):
         **fields,
     )
     if admin_access:
-        user.user_permissions.add(Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin"))
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
+        )
     return user
 
 

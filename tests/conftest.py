@@ -41,10 +41,18 @@ def roles(org_a, org_b):
             org_a, ContactPoint.Role.DEPUTY, username="deputy-a", ends_in=timedelta(days=10)
         ),
         "ended contact point of B": builders.make_contact_point(
-            org_b, ContactPoint.Role.DEPUTY, username="ended-b", started_ago=timedelta(days=90), ends_in=-timedelta(days=1)
+            org_b,
+            ContactPoint.Role.DEPUTY,
+            username="ended-b",
+            started_ago=timedelta(days=90),
+            ends_in=-timedelta(days=1),
         ),
         "scheduled contact point of B": builders.make_contact_point(
-            org_b, ContactPoint.Role.DEPUTY, username="scheduled-b", starts_in=timedelta(days=5), ends_in=timedelta(days=30)
+            org_b,
+            ContactPoint.Role.DEPUTY,
+            username="scheduled-b",
+            starts_in=timedelta(days=5),
+            ends_in=timedelta(days=30),
         ),
         "superuser": builders.make_superuser(),
         "staff": builders.make_user("staff", is_staff=True),
@@ -52,6 +60,22 @@ def roles(org_a, org_b):
         "group member without designation": in_group_only,
         "deactivated contact point of C": deactivated,
     }
+
+
+@pytest.fixture
+def sender(org_a):
+    """The primary point of contact of organisation A (the referring side in most tests)."""
+    return builders.make_contact_point(org_a, username="sender-a")
+
+
+@pytest.fixture
+def receiver(org_b):
+    return builders.make_contact_point(org_b, username="receiver-b")
+
+
+@pytest.fixture
+def receiver_deputy(org_b):
+    return builders.make_contact_point(org_b, ContactPoint.Role.DEPUTY, username="deputy-b", ends_in=timedelta(days=10))
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test) runs the suite on an
 SQLite in memory by default.
 """
 
-import os
 from pathlib import Path
 
 import dj_database_url

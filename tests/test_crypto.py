@@ -74,16 +74,6 @@ def stored_files(root):
 
 
 @pytest.fixture
-def sender(org_a):
-    return builders.make_contact_point(org_a, username="sender-a")
-
-
-@pytest.fixture
-def receiver(org_b):
-    return builders.make_contact_point(org_b, username="receiver-b")
-
-
-@pytest.fixture
 def full_case(sender, receiver, org_b):
     """A case with personal data everywhere: fields, messages, a file, an answer and a decline."""
     case = builders.sent_case(
@@ -104,8 +94,13 @@ def full_case(sender, receiver, org_b):
 
 def test_referral_tables_hold_no_personal_data_in_plain_text(full_case, org_a):
     tables = referral_tables()
-    for table in ("vse_referrals_referralcase", "vse_referrals_casemessage", "vse_referrals_caseevent",
-                  "vse_referrals_caseattachment", "vse_referrals_notification"):
+    for table in (
+        "vse_referrals_referralcase",
+        "vse_referrals_casemessage",
+        "vse_referrals_caseevent",
+        "vse_referrals_caseattachment",
+        "vse_referrals_notification",
+    ):
         assert table in tables
     assert CaseMessage.objects.count() == 1 and CaseAttachment.objects.count() == 1
     assert CaseEvent.objects.filter(detail__isnull=False).count() >= 4
@@ -206,7 +201,9 @@ def written_with_old_key(old_key, full_case):
     return full_case
 
 
-def test_values_written_with_the_old_key_still_decrypt_after_a_new_key_is_added(settings, old_key, written_with_old_key):
+def test_values_written_with_the_old_key_still_decrypt_after_a_new_key_is_added(
+    settings, old_key, written_with_old_key
+):
     settings.VSE_REFERRALS_ENCRYPTION_KEYS = [new_key(), old_key]
     case = ReferralCase.objects.get(pk=written_with_old_key.pk)
     assert case.name == builders.PERSONAL_VALUES["name"]

@@ -87,7 +87,9 @@ def test_refer_answer_talk_and_close(browser, live_server, network):
     page.fill("textarea[name=referral_reason]", "Assaulted on holiday; needs support at home.")
     page.get_by_role("button", name="Preview before sending").click()
 
-    expect(page.get_by_text("This is exactly what the points of contact of Aide aux Victimes Test will see.")).to_be_visible()
+    expect(
+        page.get_by_text("This is exactly what the points of contact of Aide aux Victimes Test will see.")
+    ).to_be_visible()
     expect(page.get_by_text("Zofia Kowalska")).to_be_visible()
     expect(page.get_by_text("The victim is a child.")).to_be_visible()
     page.get_by_role("button", name="Send referral").click()
@@ -144,7 +146,9 @@ def test_bad_input_keeps_what_was_typed(browser, live_server, network):
     page.fill("input[name=name]", "Typed Name Stays")
     page.fill("textarea[name=referral_reason]", "A reason that must survive the error.")
     page.get_by_role("button", name="Preview before sending").click()
-    expect(page.get_by_text("A referral cannot be sent without the victim's consent to share this information.")).to_be_visible()
+    expect(
+        page.get_by_text("A referral cannot be sent without the victim's consent to share this information.")
+    ).to_be_visible()
     expect(page.locator("input[name=name]")).to_have_value("Typed Name Stays")
     expect(page.locator("textarea[name=referral_reason]")).to_have_value("A reason that must survive the error.")
     assert ReferralCase.objects.get().status == Status.DRAFT

@@ -37,7 +37,10 @@ def page_errors(response):
 
 # Who may manage the network
 
-@pytest.mark.parametrize("url", [ORGANISATIONS_URL, CREATE_ORGANISATION_URL, CONTACT_POINTS_URL, CREATE_CONTACT_POINT_URL])
+
+@pytest.mark.parametrize(
+    "url", [ORGANISATIONS_URL, CREATE_ORGANISATION_URL, CONTACT_POINTS_URL, CREATE_CONTACT_POINT_URL]
+)
 def test_superuser_and_network_admin_may_manage(client, network_admin, url):
     for user in (builders.make_superuser(), network_admin):
         client.force_login(user)
@@ -63,7 +66,9 @@ def roles(roles):
 
 
 @pytest.mark.parametrize("role", DENIED_ROLES)
-@pytest.mark.parametrize("url", [ORGANISATIONS_URL, CREATE_ORGANISATION_URL, CONTACT_POINTS_URL, CREATE_CONTACT_POINT_URL])
+@pytest.mark.parametrize(
+    "url", [ORGANISATIONS_URL, CREATE_ORGANISATION_URL, CONTACT_POINTS_URL, CREATE_CONTACT_POINT_URL]
+)
 def test_others_may_not_manage(client, roles, role, url):
     client.force_login(roles[role])
     response = client.get(url)
@@ -99,6 +104,7 @@ def test_menu_shows_only_to_network_managers(client, roles, network_admin):
 
 
 # Organisations
+
 
 def organisation_data(**overrides):
     data = {
@@ -171,7 +177,9 @@ def test_listing_search_and_country_filter(superuser_client, org_a, org_b):
 def organisation_listing_queries(client, count):
     start = Organisation.objects.count()
     for index in range(start, start + count):
-        organisation = builders.make_organisation(f"Listed organisation {index:03}", country=["FR", "SE", "US"][index % 3])
+        organisation = builders.make_organisation(
+            f"Listed organisation {index:03}", country=["FR", "SE", "US"][index % 3]
+        )
         builders.make_contact_point(organisation)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(ORGANISATIONS_URL)
@@ -200,6 +208,7 @@ def test_contact_point_listing_query_count_is_constant(client):
 
 
 # Contact points
+
 
 def contact_point_data(organisation, designated, **overrides):
     data = {
@@ -240,7 +249,10 @@ def test_duplicate_designation_shows_error_and_keeps_input(superuser_client, org
 def test_end_before_start_shows_error(superuser_client, org_a):
     now = timezone.now()
     data = contact_point_data(
-        org_a, builders.make_user(), active_from=admin_datetime(now), active_until=admin_datetime(now - timedelta(days=2))
+        org_a,
+        builders.make_user(),
+        active_from=admin_datetime(now),
+        active_until=admin_datetime(now - timedelta(days=2)),
     )
     response = superuser_client.post(CREATE_CONTACT_POINT_URL, data)
     assert response.status_code == 200
@@ -259,7 +271,9 @@ def test_garbage_dates_and_missing_user_show_errors(superuser_client, org_a):
 
 
 def test_deputy_without_end_date_is_refused(superuser_client, org_a):
-    response = superuser_client.post(CREATE_CONTACT_POINT_URL, contact_point_data(org_a, builders.make_user(), role="deputy"))
+    response = superuser_client.post(
+        CREATE_CONTACT_POINT_URL, contact_point_data(org_a, builders.make_user(), role="deputy")
+    )
     assert "A deputy is designated for a limited time: give an end date." in response.content.decode()
 
 

@@ -48,7 +48,11 @@ class RefusingBackend(BaseEmailBackend):
 
     def send_messages(self, messages):
         raise smtplib.SMTPRecipientsRefused(
-            {address: (550, f"5.1.1 <{address}>: user unknown".encode()) for message in messages for address in message.to}
+            {
+                address: (550, f"5.1.1 <{address}>: user unknown".encode())
+                for message in messages
+                for address in message.to
+            }
         )
 
 

@@ -15,7 +15,6 @@ from django.utils import timezone
 from vse_referrals import conf, reminders, workflow
 from vse_referrals.models import (
     CaseEvent,
-    ContactPoint,
     DeadlineAlert,
     EventKind,
     Notification,
@@ -70,21 +69,6 @@ def reminder_events(case):
         .order_by("created_at", "pk")
         .values_list("kind", "detail")
     )
-
-
-@pytest.fixture
-def sender(org_a):
-    return builders.make_contact_point(org_a, username="sender-a")
-
-
-@pytest.fixture
-def receiver(org_b):
-    return builders.make_contact_point(org_b, username="receiver-b")
-
-
-@pytest.fixture
-def receiver_deputy(org_b):
-    return builders.make_contact_point(org_b, ContactPoint.Role.DEPUTY, username="deputy-b", ends_in=timedelta(days=10))
 
 
 @pytest.fixture
@@ -338,7 +322,12 @@ def test_closed_cases_get_nothing(case, sender, receiver, run, committed, steps,
     assert case.status == status
     mail.outbox.clear()
     before = footprint(case)
-    for moment in (at(case, "respond", 0.5), at(case, "respond", 0.95), case.respond_by, case.contact_by + timedelta(days=30)):
+    for moment in (
+        at(case, "respond", 0.5),
+        at(case, "respond", 0.95),
+        case.respond_by,
+        case.contact_by + timedelta(days=30),
+    ):
         result = run(moment)
         assert (result.reminders, result.overdue, result.expired) == (0, 0, 0)
     assert mail.outbox == []

@@ -120,21 +120,6 @@ def clock():
     return Clock()
 
 
-@pytest.fixture
-def sender(org_a):
-    return builders.make_contact_point(org_a, username="sender-a")
-
-
-@pytest.fixture
-def receiver(org_b):
-    return builders.make_contact_point(org_b, username="receiver-b")
-
-
-@pytest.fixture
-def receiver_deputy(org_b):
-    return builders.make_contact_point(org_b, ContactPoint.Role.DEPUTY, username="deputy-b", ends_in=timedelta(days=10))
-
-
 ALLOWED = [(name, source) for name, transition in TRANSITIONS.items() for source in transition.sources]
 
 
@@ -142,7 +127,9 @@ def _wrong_states():
     for name, transition in TRANSITIONS.items():
         for status in Status.values:
             # A receiver is no party to a draft at all: that is TransitionNotAllowed, tested below.
-            if status not in transition.sources and not (transition.side == permissions.RECEIVER and status == Status.DRAFT):
+            if status not in transition.sources and not (
+                transition.side == permissions.RECEIVER and status == Status.DRAFT
+            ):
                 yield name, status
 
 
@@ -344,7 +331,9 @@ def test_nobody_can_write_messages_on_a_draft(sender, receiver):
 
 # Reasons and outcomes ---------------------------------------------------------------------------
 
-NEEDS_REASON = [(name, TRANSITIONS[name].sources[0]) for name in ("decline", "request_information", "give_information", "withdraw")]
+NEEDS_REASON = [
+    (name, TRANSITIONS[name].sources[0]) for name in ("decline", "request_information", "give_information", "withdraw")
+]
 
 
 @pytest.mark.parametrize("blank", ["", "   \n "])
@@ -466,7 +455,11 @@ def test_close_records_outcome_and_closing(sender, receiver, clock):
     with clock:
         case = workflow.perform(case, "close", receiver, outcome=Outcome.REFERRED_ON, reason="To a local shelter")
     clock.check(case.closed_at)
-    assert (case.status, case.outcome, case.outcome_notes) == (Status.COMPLETED, Outcome.REFERRED_ON, "To a local shelter")
+    assert (case.status, case.outcome, case.outcome_notes) == (
+        Status.COMPLETED,
+        Outcome.REFERRED_ON,
+        "To a local shelter",
+    )
     assert case.purge_after == case.closed_at + timedelta(days=conf.get("RETENTION_DAYS"))
     assert case.status_reason_code == ""
 
@@ -477,7 +470,11 @@ def test_withdraw_records_reason_and_closing(source, sender, receiver, clock):
     with clock:
         case = workflow.perform(case, "withdraw", sender, reason="Victim found help at home")
     clock.check(case.closed_at)
-    assert (case.status, case.status_reason, case.status_reason_code) == (Status.CANCELLED, "Victim found help at home", "")
+    assert (case.status, case.status_reason, case.status_reason_code) == (
+        Status.CANCELLED,
+        "Victim found help at home",
+        "",
+    )
     assert case.purge_after == case.closed_at + timedelta(days=conf.get("RETENTION_DAYS"))
 
 
@@ -689,7 +686,10 @@ ADVICE_LEAVING = "The victim leaves the country within a week."
         ({"risk_children_affected": True}, [ADVICE_RISK]),
         ({"leaves_in_days": 7}, [ADVICE_LEAVING]),
         ({"leaves_in_days": 8}, []),
-        ({"age_band": "child", "risk_intimidation": True, "leaves_in_days": 0}, [ADVICE_CHILD, ADVICE_RISK, ADVICE_LEAVING]),
+        (
+            {"age_band": "child", "risk_intimidation": True, "leaves_in_days": 0},
+            [ADVICE_CHILD, ADVICE_RISK, ADVICE_LEAVING],
+        ),
     ],
 )
 @pytest.mark.parametrize("priority", ["routine", "urgent"])
@@ -703,7 +703,11 @@ def test_priority_advice(priority, fields, advice, org_a, org_b):
 
 def test_no_priority_advice_for_an_emergency(org_a, org_b):
     case = builders.make_case(
-        org_a, org_b, priority="stat", age_band="child", risk_repeat_victimisation=True,
+        org_a,
+        org_b,
+        priority="stat",
+        age_band="child",
+        risk_repeat_victimisation=True,
         leaves_country_on=timezone.localdate(),
     )
     assert workflow.priority_advice(case) == []
@@ -715,7 +719,11 @@ def test_no_priority_advice_for_an_emergency(org_a, org_b):
         (Status.DRAFT, ["withdraw_consent"], []),
         (Status.REQUESTED, ["withdraw", "withdraw_consent"], ["accept", "decline"]),
         (Status.RECEIVED, ["withdraw", "withdraw_consent"], ["accept", "decline"]),
-        (Status.ACCEPTED, ["withdraw", "withdraw_consent"], ["start", "request_information", "record_contact", "close"]),
+        (
+            Status.ACCEPTED,
+            ["withdraw", "withdraw_consent"],
+            ["start", "request_information", "record_contact", "close"],
+        ),
         (Status.IN_PROGRESS, ["withdraw", "withdraw_consent"], ["request_information", "record_contact", "close"]),
         (Status.ON_HOLD, ["give_information", "withdraw", "withdraw_consent"], []),
         (Status.REJECTED, [], []),

@@ -1,4 +1,7 @@
-"""Checks on uploaded files: the type is detected from the bytes, never trusted from the name."""
+"""Checks on uploaded files: the type is detected from the bytes, and the name must agree with it."""
+
+import os
+import re
 
 import filetype
 from django.core.exceptions import ValidationError
@@ -24,18 +27,23 @@ def detect_content_type(upload):
     kind = filetype.guess(head)
     content_type = kind.mime if kind else _plain_text_or_none(upload)
     allowed = conf.get("ATTACHMENT_TYPES")
-    if content_type not in allowed:
+    extension = os.path.splitext(upload.name)[1].lower()
+    if content_type not in allowed or extension not in allowed[content_type]:
         raise ValidationError(
             gettext("%(name)s is not an accepted kind of file. Accepted: %(types)s.")
-            % {"name": upload.name, "types": ", ".join(sorted(set(allowed.values())))}
+            % {"name": upload.name, "types": ", ".join(sorted({ext for exts in allowed.values() for ext in exts}))}
         )
     return content_type
 
 
+MARKUP = re.compile(rb"<\s*(!doctype|html|head|body|script|svg|iframe|object|embed|meta)\b", re.IGNORECASE)
+
+
 def _plain_text_or_none(upload):
+    """text/plain for UTF-8 text that is not markup a browser would run (HTML, SVG)."""
     data = upload.read()
     upload.seek(0)
-    if b"\x00" in data:
+    if b"\x00" in data or MARKUP.search(data):
         return None
     try:
         data.decode("utf-8")

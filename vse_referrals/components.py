@@ -20,7 +20,9 @@ class InboxPanel(Component):
     def get_context_data(self, parent_context):
         limit = conf.get("DASHBOARD_LIMIT")
         needing_action = inbox.tab(self.user, self.organisation, "action")
-        awaiting_partner = inbox.tab(self.user, self.organisation, "outgoing").exclude(inbox.needs_action_q(self.organisation))
+        awaiting_partner = inbox.tab(self.user, self.organisation, "outgoing").exclude(
+            inbox.needs_action_q(self.organisation)
+        )
         return {
             "organisation": self.organisation,
             "needing_action": list(needing_action[:limit]),

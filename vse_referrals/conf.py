@@ -9,7 +9,7 @@
 | REMINDER_FRACTIONS | (0.5, 0.9) | reminders at these fractions of a deadline's window |
 | ATTACHMENT_ROOT | (required for uploads) | private folder of encrypted attachments, outside MEDIA_ROOT |
 | ATTACHMENT_MAX_BYTES | 10 MiB | the largest attachment accepted |
-| ATTACHMENT_TYPES | PDF, images, office documents, text | allowed content types, detected from the bytes |
+| ATTACHMENT_TYPES | PDF, images, documents, text | content types found in the bytes: file name extensions |
 | DASHBOARD_LIMIT | 8 | rows per list in the dashboard inbox panel |
 | INBOX_PAGE_SIZE | 25 | rows per page in the inbox listing |
 | REFERENCE_PREFIX | "VSE" | prefix of human references (VSE-2026-00042) |
@@ -37,12 +37,13 @@ DEFAULTS = {
     "ATTACHMENT_ROOT": None,
     "ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
     "ATTACHMENT_TYPES": {
-        "application/pdf": ".pdf",
-        "image/jpeg": ".jpg",
-        "image/png": ".png",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
-        "application/vnd.oasis.opendocument.text": ".odt",
-        "text/plain": ".txt",
+        # content type detected from the bytes: file name extensions accepted for it
+        "application/pdf": (".pdf",),
+        "image/jpeg": (".jpg", ".jpeg"),
+        "image/png": (".png",),
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (".docx",),
+        "application/vnd.oasis.opendocument.text": (".odt",),
+        "text/plain": (".txt",),
     },
     "DASHBOARD_LIMIT": 8,
     "INBOX_PAGE_SIZE": 25,

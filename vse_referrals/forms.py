@@ -105,7 +105,16 @@ REFERRAL_SECTIONS = [
     ),
     (
         _("Who is referred"),
-        ["referred_person", "name", "name_is_code", "relationship_to_victim", "date_of_birth", "age_band", "gender", "caregiver"],
+        [
+            "referred_person",
+            "name",
+            "name_is_code",
+            "relationship_to_victim",
+            "date_of_birth",
+            "age_band",
+            "gender",
+            "caregiver",
+        ],
     ),
     (
         _("Contact and safety"),
@@ -124,7 +133,15 @@ REFERRAL_SECTIONS = [
     ),
     (
         _("Cross-border facts"),
-        ["crime_country", "residence_country", "current_location", "leaves_country_on", "complaint_filed", "complaint_country", "police_reference"],
+        [
+            "crime_country",
+            "residence_country",
+            "current_location",
+            "leaves_country_on",
+            "complaint_filed",
+            "complaint_country",
+            "police_reference",
+        ],
     ),
     (_("The crime"), ["crime_type", "crime_date", "crime_place", "offender_relationship"]),
     (
@@ -186,10 +203,19 @@ class ReferralForm(forms.ModelForm):
             "referral_reason": forms.Textarea(attrs={"rows": 5}),
         }
         help_texts = {
-            "respond_by": _("Leave empty for the default of the priority. Emergency: 24 hours; urgent: 72 hours; normal: 14 days."),
-            "contact_by": _("When the victim should have been contacted after acceptance. Leave empty for the default."),
-            "consent_to_contact": _("Without this consent the receiver contacts the victim only through you; leave phone and e-mail empty."),
-            "consent_to_report_back": _("Without this consent you will see that the case was closed, not its outcome."),
+            "respond_by": _(
+                "Leave empty for the default of the priority. Emergency: 24 hours; urgent: 72 hours; normal: 14 days."
+            ),
+            "contact_by": _(
+                "When the victim should have been contacted after acceptance. Leave empty for the default."
+            ),
+            "consent_to_contact": _(
+                "Without this consent the receiver contacts the victim only through you; leave phone and e-mail empty."
+            ),
+            "consent_to_report_back": _(
+                "Without this consent you will see whether the case was closed with or without success, "
+                "not the outcome or its notes."
+            ),
         }
 
     def __init__(self, *args, sender, **kwargs):
@@ -225,10 +251,20 @@ class TransitionForm(forms.Form):
     outcome = forms.ChoiceField(label=_("Outcome"), required=False, choices=[("", "---------"), *Outcome.choices])
 
 
+class MessageEditor(DraftailRichTextArea):
+    """Draftail, reading a body that is not the editor's JSON as empty instead of failing."""
+
+    def value_from_datadict(self, data, files, name):
+        try:
+            return super().value_from_datadict(data, files, name)
+        except ValueError:  # json.JSONDecodeError: a hand-made request, not the editor
+            return ""
+
+
 class MessageForm(forms.Form):
     body = forms.CharField(
         label=_("Message"),
-        widget=DraftailRichTextArea(features=["bold", "italic", "ol", "ul", "link"]),
+        widget=MessageEditor(features=["bold", "italic", "ol", "ul", "link"]),
         error_messages={"required": _("Write a message before sending it.")},
     )
 

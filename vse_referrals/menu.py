@@ -9,7 +9,9 @@ class ReferralsMenuItem(MenuItem):
     """Shown to contact points only, with the number of referrals that need their action."""
 
     def __init__(self):
-        super().__init__(_("Referrals"), reverse_lazy("vse_referrals:inbox"), name="referrals", icon_name="mail", order=150)
+        super().__init__(
+            _("Referrals"), reverse_lazy("vse_referrals:inbox"), name="referrals", icon_name="mail", order=150
+        )
 
     def is_shown(self, request):
         return permissions.is_contact_point(request.user)

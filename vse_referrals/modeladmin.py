@@ -2,8 +2,8 @@
 
 from django.contrib import messages
 from django.db.models import Prefetch
-from django.urls import reverse
 from django.template.defaultfilters import yesno
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
@@ -134,7 +134,15 @@ class ContactPointAdmin(ModelAdmin):
     permission_helper_class = ManagementPermissionHelper
     create_view_class = ContactPointCreateView
     edit_view_class = ContactPointEditView
-    list_display = ("user_name", "organisation", "organisation_country", "role", "active_from", "active_until", "status")
+    list_display = (
+        "user_name",
+        "organisation",
+        "organisation_country",
+        "role",
+        "active_from",
+        "active_until",
+        "status",
+    )
     list_filter = (("organisation__country", CountryFilter), "role")
     search_fields = ("user__first_name", "user__last_name", "user__email", "user__username", "organisation__name")
     edit_handler = ObjectList(

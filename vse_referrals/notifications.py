@@ -98,7 +98,9 @@ def deliver(notification):
         Notification.objects.filter(pk=notification.pk).update(
             attempts=notification.attempts + 1, last_error=type(error).__name__[:100]
         )
-        logger.warning("Referral notification %s not sent (%s); it will be retried.", notification.pk, type(error).__name__)
+        logger.warning(
+            "Referral notification %s not sent (%s); it will be retried.", notification.pk, type(error).__name__
+        )
         return False
     Notification.objects.filter(pk=notification.pk).update(sent_at=timezone.now(), attempts=notification.attempts + 1)
     return True
@@ -117,7 +119,8 @@ def render_notification(notification):
     clock, deadline = case.active_deadline()
     context = {
         "kind": notification.kind,
-        "headline": HEADLINES[notification.kind] % {
+        "headline": HEADLINES[notification.kind]
+        % {
             "sender": case.sending_organisation,
             "receiver": case.receiving_organisation,
         },

@@ -64,7 +64,7 @@ RECEIVER = "receiver"
 
 
 def side_of(user, case):
-    """"sender" or "receiver" for a party to `case`, None for anyone else."""
+    """ "sender" or "receiver" for a party to `case`, None for anyone else."""
     organisation_ids = set(organisations_for_user(user).values_list("pk", flat=True))
     if case.sending_organisation_id in organisation_ids:
         return SENDER
@@ -112,13 +112,11 @@ def sync_group_memberships(user):
     already denies access from the moment a designation ends, whether or not this has run.
     """
     wanted = set(
-        Organisation.objects.filter(
-            contact_points__in=ContactPoint.objects.not_ended().filter(user=user)
-        ).values_list("contact_points_group_id", flat=True)
+        Organisation.objects.filter(contact_points__in=ContactPoint.objects.not_ended().filter(user=user)).values_list(
+            "contact_points_group_id", flat=True
+        )
     )
-    current = set(
-        user.groups.filter(vse_organisation__isnull=False).values_list("pk", flat=True)
-    )
+    current = set(user.groups.filter(vse_organisation__isnull=False).values_list("pk", flat=True))
     if current - wanted:
         user.groups.remove(*(current - wanted))
     if wanted - current:

@@ -5,8 +5,10 @@ will see. Values are plain text (templates escape them); empty answers are left 
 """
 
 from django.db import models
-from django.template.defaultfilters import date as format_date, yesno
-from django.utils.translation import gettext, gettext_lazy as _
+from django.template.defaultfilters import date as format_date
+from django.template.defaultfilters import yesno
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .forms import REFERRAL_SECTIONS
 
@@ -41,9 +43,9 @@ def case_sections(case):
 
 def _notice(case, title):
     if str(title) == str(_("Contact and safety")) and not case.consent_to_contact:
-        return gettext(
-            "The victim has not agreed to be contacted directly: contact them through %(organisation)s."
-        ) % {"organisation": case.sending_organisation}
+        return gettext("The victim has not agreed to be contacted directly: contact them through %(organisation)s.") % {
+            "organisation": case.sending_organisation
+        }
     return ""
 
 

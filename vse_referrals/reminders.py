@@ -55,7 +55,9 @@ def _check_clock(case, clock, start, deadline, now, result):
     window = deadline - start
     due = [
         stage
-        for fraction, stage in zip(conf.get("REMINDER_FRACTIONS"), (DeadlineAlert.Stage.HALF, DeadlineAlert.Stage.NINETY))
+        for fraction, stage in zip(
+            conf.get("REMINDER_FRACTIONS"), (DeadlineAlert.Stage.HALF, DeadlineAlert.Stage.NINETY), strict=True
+        )
         if now >= start + window * fraction
     ]
     # After a pause in cron only the latest stage is sent; the earlier ones are marked as done.

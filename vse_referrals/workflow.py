@@ -21,7 +21,8 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from . import conf, notifications
 from .models import (
@@ -148,8 +149,38 @@ TRANSITIONS = {
     )
 }
 
+# What the person who made a transition is told it did.
+DONE_MESSAGES = {
+    "accept": _("You accepted referral %(reference)s. The referring organisation has been told."),
+    "decline": _("You declined referral %(reference)s. The referring organisation has been told why."),
+    "start": _("Support has started on %(reference)s."),
+    "request_information": _("Your request for information on %(reference)s has been sent."),
+    "give_information": _("Your answer on %(reference)s has been sent."),
+    "record_contact": _("Recorded that the victim was contacted on %(reference)s."),
+    "close": _("Referral %(reference)s is closed."),
+    "withdraw": _("You withdrew referral %(reference)s. The receiving organisation has been told."),
+    "withdraw_consent": _(
+        "Referral %(reference)s is closed: the victim withdrew consent. Its personal data will be purged."
+    ),
+}
+
+
+def done_message(name, case):
+    return DONE_MESSAGES[name] % {"reference": case.reference}
+
+
 # Transitions offered as buttons on the case page ("open" happens when the receiver first looks).
-MANUAL = ("accept", "decline", "start", "request_information", "give_information", "record_contact", "close", "withdraw", "withdraw_consent")
+MANUAL = (
+    "accept",
+    "decline",
+    "start",
+    "request_information",
+    "give_information",
+    "record_contact",
+    "close",
+    "withdraw",
+    "withdraw_consent",
+)
 
 
 def available_transitions(case, side):
@@ -186,7 +217,7 @@ def sending_errors(case):
     if receiver is None:
         errors["receiving_organisation"] = gettext("Choose the member organisation you refer the victim to.")
     elif receiver.pk == case.sending_organisation_id:
-        errors["receiving_organisation"] = gettext("A referral goes to another organisation than yours.")
+        errors["receiving_organisation"] = gettext("A referral must go to an organisation other than yours.")
     elif not receiver.accepts_referrals:
         errors["receiving_organisation"] = gettext("%(organisation)s does not accept referrals at the moment.") % {
             "organisation": receiver
@@ -221,9 +252,12 @@ def deadline_errors(case, now=None):
     earliest = now + timedelta(hours=conf.get("MIN_RESPONSE_HOURS"))
     latest = now + timedelta(days=conf.get("MAX_RESPONSE_DAYS"))
     if case.respond_by and not earliest <= case.respond_by <= latest:
-        errors["respond_by"] = gettext(
-            "Choose an answer date between %(hours)s hour(s) and %(days)s days from now."
-        ) % {"hours": conf.get("MIN_RESPONSE_HOURS"), "days": conf.get("MAX_RESPONSE_DAYS")}
+        hours, days = conf.get("MIN_RESPONSE_HOURS"), conf.get("MAX_RESPONSE_DAYS")
+        errors["respond_by"] = ngettext(
+            "Choose an answer date between %(hours)s hour and %(days)s days from now.",
+            "Choose an answer date between %(hours)s hours and %(days)s days from now.",
+            hours,
+        ) % {"hours": hours, "days": days}
     if case.contact_by and case.contact_by <= (case.respond_by or earliest):
         errors["contact_by"] = gettext("The victim can only be contacted after the answer: choose a later date.")
     elif case.contact_by and case.contact_by > latest + timedelta(days=conf.get("MAX_RESPONSE_DAYS")):

@@ -35,7 +35,13 @@ def load(organisations_by_country, contact_point_by_country):
     for sender_country, receiver_country, priority, state, person in STORIES:
         sender = contact_point_by_country[sender_country]
         receiver = contact_point_by_country[receiver_country]
-        case = _draft(organisations_by_country[sender_country], organisations_by_country[receiver_country], sender, priority, person)
+        case = _draft(
+            organisations_by_country[sender_country],
+            organisations_by_country[receiver_country],
+            sender,
+            priority,
+            person,
+        )
         if state != "draft":
             _advance(case, state, sender, receiver)
     return len(STORIES)
@@ -102,7 +108,12 @@ def _advance(case, state, sender, receiver):
     if state == "received":
         return
     if state == "rejected":
-        workflow.perform(case, "decline", receiver, reason="We do not cover road traffic crime; please contact the national traffic victims' fund.")
+        workflow.perform(
+            case,
+            "decline",
+            receiver,
+            reason="We do not cover road traffic crime; please contact the national traffic victims' fund.",
+        )
         return
     if state == "failed":
         past = timezone.now() - timedelta(days=20)
@@ -114,9 +125,17 @@ def _advance(case, state, sender, receiver):
     if state == "accepted":
         return
     if state == "on-hold":
-        workflow.perform(case, "request_information", receiver, reason="Does the victim need an interpreter for the court hearing?")
+        workflow.perform(
+            case, "request_information", receiver, reason="Does the victim need an interpreter for the court hearing?"
+        )
         return
     workflow.perform(case, "start", receiver)
     workflow.perform(case, "record_contact", receiver)
     if state == "completed":
-        workflow.perform(case, "close", receiver, outcome=Outcome.SUPPORTED, reason="Victim supported through the trial; compensation claim filed.")
+        workflow.perform(
+            case,
+            "close",
+            receiver,
+            outcome=Outcome.SUPPORTED,
+            reason="Victim supported through the trial; compensation claim filed.",
+        )

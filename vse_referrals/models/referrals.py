@@ -212,7 +212,9 @@ class ReferralCase(models.Model):
 
     # Consent (plain: it must stay provable, and holds no identity) ----------------------------
     consent_obtained_on = models.DateField(_("consent obtained on"), null=True, blank=True)
-    consent_method = models.CharField(_("how consent was obtained"), max_length=12, choices=ConsentMethod.choices, blank=True)
+    consent_method = models.CharField(
+        _("how consent was obtained"), max_length=12, choices=ConsentMethod.choices, blank=True
+    )
     consent_to_share = models.BooleanField(
         _("the victim agrees that this information is shared with the receiving organisation"), default=False
     )
@@ -322,7 +324,9 @@ class ReferralCase(models.Model):
     def clean(self):
         super().clean()
         if self.receiving_organisation_id and self.receiving_organisation_id == self.sending_organisation_id:
-            raise ValidationError({"receiving_organisation": _("A referral goes to another organisation than yours.")})
+            raise ValidationError(
+                {"receiving_organisation": _("A referral must go to an organisation other than yours.")}
+            )
 
     @property
     def is_open(self):
@@ -445,7 +449,9 @@ class CaseEvent(models.Model):
     case = models.ForeignKey(ReferralCase, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=24, choices=EventKind.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    organisation = models.ForeignKey("vse_referrals.Organisation", on_delete=models.PROTECT, null=True, related_name="+")
+    organisation = models.ForeignKey(
+        "vse_referrals.Organisation", on_delete=models.PROTECT, null=True, related_name="+"
+    )
     from_status = models.CharField(max_length=12, choices=Status.choices, blank=True)
     to_status = models.CharField(max_length=12, choices=Status.choices, blank=True)
     detail = EncryptedTextField(blank=True)
@@ -475,8 +481,8 @@ class DeadlineAlert(models.Model):
     """A reminder stage already handled for a case's clock, so cron runs stay idempotent."""
 
     class Stage(models.TextChoices):
-        HALF = "50", _("50% of the time used")
-        NINETY = "90", _("90% of the time used")
+        HALF = "50", _("half of the time used")
+        NINETY = "90", _("nine tenths of the time used")
         OVERDUE = "overdue", _("Deadline passed")
 
     case = models.ForeignKey(ReferralCase, on_delete=models.CASCADE, related_name="deadline_alerts")
@@ -488,7 +494,9 @@ class DeadlineAlert(models.Model):
     class Meta:
         default_permissions = ()
         constraints = [
-            models.UniqueConstraint(fields=["case", "clock", "stage", "deadline"], name="vse_referrals_one_alert_per_stage")
+            models.UniqueConstraint(
+                fields=["case", "clock", "stage", "deadline"], name="vse_referrals_one_alert_per_stage"
+            )
         ]
 
 

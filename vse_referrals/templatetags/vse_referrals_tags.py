@@ -1,6 +1,6 @@
 from django import template
 from django.utils import timezone
-from django.utils.timesince import timeuntil, timesince
+from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext
 
 from ..models import ReferralCase

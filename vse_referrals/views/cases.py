@@ -8,7 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.views.generic import TemplateView, View
 
 from .. import workflow
@@ -39,7 +39,9 @@ class CaseView(CaseMixin, TemplateView):
             {
                 "transition": transition,
                 # Several action forms share the page: each gets its own element ids.
-                "form": bound[1] if bound and bound[0] == transition.name else TransitionForm(auto_id=f"id_{transition.name}_%s"),
+                "form": bound[1]
+                if bound and bound[0] == transition.name
+                else TransitionForm(auto_id=f"id_{transition.name}_%s"),
                 "open": bool(bound and bound[0] == transition.name),
             }
             for transition in transitions
@@ -89,7 +91,7 @@ class TransitionView(CasePostView):
                 outcome=form.cleaned_data.get("outcome", ""),
             )
         except workflow.TransitionNotAllowed:
-            raise PermissionDenied
+            raise PermissionDenied from None
         except workflow.TransitionConflict as conflict:
             messages.warning(request, str(conflict))
             return redirect("vse_referrals:case", self.case.pk)
@@ -99,11 +101,7 @@ class TransitionView(CasePostView):
                     form.add_error(field if field in form.fields else None, message)
             messages.error(request, gettext("Nothing was changed: please correct the form."))
             return self.render_with(bound_transition=(name, form))
-        messages.success(
-            request,
-            gettext("%(reference)s: %(action)s done.")
-            % {"reference": self.case.reference, "action": workflow.TRANSITIONS[name].label},
-        )
+        messages.success(request, workflow.done_message(name, self.case))
         return redirect("vse_referrals:case", self.case.pk)
 
 
@@ -137,9 +135,12 @@ class AttachmentUploadView(CasePostView):
         if not form.is_valid():
             messages.error(request, gettext("The file was not added: please correct the error."))
             return self.render_with(attachment_form=form)
-        for upload, content_type in form.cleaned_data["files"]:
+        uploads = form.cleaned_data["files"]
+        for upload, content_type in uploads:
             workflow.add_attachment(self.case, request.user, upload, content_type)
-        messages.success(request, gettext("File added."))
+        messages.success(
+            request, ngettext("File added.", "%(count)s files added.", len(uploads)) % {"count": len(uploads)}
+        )
         return redirect("vse_referrals:case", self.case.pk)
 
 
@@ -157,4 +158,3 @@ class AttachmentDownloadView(CaseMixin, View):
 def _safe_filename(name):
     cleaned = re.sub(r"[^\w.\- ]", "_", name, flags=re.ASCII).strip() or "attachment"
     return cleaned[:120]
-

@@ -4,6 +4,7 @@ from django import forms
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.generic import TemplateView
 from django_countries import countries
 
@@ -16,14 +17,16 @@ TAB_LABELS = {
     "incoming": _("Incoming"),
     "outgoing": _("Outgoing"),
     "drafts": _("Drafts"),
-    "closed": _("Closed"),
+    "closed": pgettext_lazy("inbox tab", "Closed"),
 }
 
 
 class InboxFilterForm(forms.Form):
     q = forms.CharField(label=_("Reference"), required=False, max_length=40)
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any status")), *Status.choices])
-    priority = forms.ChoiceField(label=_("Priority"), required=False, choices=[("", _("Any priority")), *Priority.choices])
+    priority = forms.ChoiceField(
+        label=_("Priority"), required=False, choices=[("", _("Any priority")), *Priority.choices]
+    )
     country = forms.ChoiceField(label=_("Partner's country"), required=False)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
 
@@ -32,9 +35,9 @@ class InboxFilterForm(forms.Form):
         self.fields["country"].choices = [("", _("Any country")), *countries]
 
     def filter(self, cases, organisation):
-        if not self.is_valid():
-            return cases
-        data = self.cleaned_data
+        """Apply the valid filters; invalid ones show their error and are left out."""
+        self.is_valid()
+        data = {name: self.cleaned_data.get(name) for name in self.fields}
         if data["q"]:
             cases = cases.filter(reference__icontains=data["q"].strip())
         if data["status"]:

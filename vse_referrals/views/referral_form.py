@@ -5,7 +5,8 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView, View
 
 from .. import workflow
@@ -22,9 +23,7 @@ class ReferralFormView(ContactPointRequiredMixin, TemplateView):
         return ReferralCase(sending_organisation=self.organisation)
 
     def get_form(self, data=None, files=None):
-        return ReferralForm(
-            data, files, instance=self.case, sender=self.organisation, initial=self.get_initial()
-        )
+        return ReferralForm(data, files, instance=self.case, sender=self.organisation, initial=self.get_initial())
 
     def get_initial(self):
         receiver_id = self.request.GET.get("to", "")
@@ -107,7 +106,9 @@ class PreviewView(CaseMixin, TemplateView):
         receiver = case.receiving_organisation
         warnings = workflow.priority_advice(case)
         if receiver and receiver.country == case.sending_organisation.country:
-            warnings.append(gettext("The receiving member is in your own country: is a cross-border referral right here?"))
+            warnings.append(
+                gettext("The receiving member is in your own country. Is a cross-border referral appropriate here?")
+            )
         return super().get_context_data(
             case=case,
             viewer_side="receiver",

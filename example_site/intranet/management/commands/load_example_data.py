@@ -146,7 +146,9 @@ class Command(BaseCommand):
         designation.save()
 
     def print_accounts(self):
-        self.stdout.write(self.style.SUCCESS("Example data loaded. Demo accounts (password for all: %s):" % DEMO_PASSWORD))
+        self.stdout.write(
+            self.style.SUCCESS("Example data loaded. Demo accounts (password for all: %s):" % DEMO_PASSWORD)
+        )
         self.stdout.write("  admin       VSE administrator (superuser): manages organisations, sees no case content")
         self.stdout.write("  editor      page editor")
         for username, first, last, index, role in CONTACT_POINTS:
