@@ -82,7 +82,9 @@ def test_refer_answer_talk_and_close(browser, live_server, network):
     page.check("input[name=consent_to_report_back]")
     page.fill("input[name=name]", "Zofia Kowalska")
     page.select_option("select[name=age_band]", "child")
-    expect(page.locator("[data-vse-priority-advice]")).to_be_visible()
+    # The advice shows next to the age as well as next to the priority.
+    expect(page.locator("[data-vse-priority-advice]").nth(1)).to_be_visible()
+    expect(page.locator("[data-vse-priority-advice]").first).to_be_visible()
     page.check("input[name=support_needed][value=emotional]")
     page.fill("textarea[name=referral_reason]", "Assaulted on holiday; needs support at home.")
     page.get_by_role("button", name="Preview before sending").click()

@@ -726,3 +726,49 @@ def test_without_consent_to_contact_the_receiver_sees_no_phone_or_email(receiver
 def test_with_consent_to_contact_the_receiver_sees_phone_and_email(receiver_client, sent):
     text = page_text(receiver_client.get(case_url(sent)))
     assert P["phone"] in text and P["email"] in text
+
+
+# Found when a tester walked through the demo ---------------------------------------------------
+
+
+def test_invalid_email_is_refused_and_input_kept(sender_client, org_b):
+    response = sender_client.post(
+        reverse("vse_referrals:refer"), referral_data(org_b, email="not-an-email", action="draft")
+    )
+    assert response.status_code == 200
+    assert "Enter a valid email address." in page_text(response)
+    assert P["name"] in response.content.decode()
+    assert not ReferralCase.objects.exists()
+
+
+def test_referral_form_does_not_let_the_browser_remember_victim_data(sender_client):
+    html = sender_client.get(reverse("vse_referrals:refer")).content.decode()
+    assert 'autocomplete="off" data-vse-referral-form' in html
+    assert 'type="tel"' in html and 'type="email"' in html
+
+
+def test_preview_warns_when_the_receiver_has_no_capacity(sender_client, sender, org_a, org_b):
+    org_b.capacity_status = "no-capacity"
+    org_b.save()
+    draft = builders.make_case(org_a, org_b, created_by=sender, age_band="child")
+    text = page_text(sender_client.get(case_url(draft, "preview")))
+    assert "Organisation B reports: No capacity." in text
+    assert "Consider a higher priority: The victim is a child." in text
+
+
+def test_closed_case_keeps_its_conversation_but_offers_no_message_box(sender_client, receiver, sent):
+    workflow.add_message(sent, receiver, "<p>Before closing</p>")
+    workflow.perform(sent, "accept", receiver)
+    workflow.perform(sent, "close", receiver, outcome="supported")
+    html = sender_client.get(case_url(sent)).content.decode()
+    assert "Before closing" in html
+    assert case_url(sent, "message") not in html
+    assert "its conversation has ended" in html
+
+
+def test_withdrawing_consent_and_discarding_a_draft_ask_first(sender_client, sender, sent, org_a, org_b):
+    html = sender_client.get(case_url(sent)).content.decode()
+    assert "This cannot be undone." in html
+    draft = builders.make_case(org_a, org_b, created_by=sender)
+    html = sender_client.get(case_url(draft, "edit")).content.decode()
+    assert "<summary" in html and "The draft and its files will be deleted" in html

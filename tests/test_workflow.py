@@ -804,3 +804,38 @@ def test_two_receivers_accepting_at_once_give_one_success_and_one_conflict(sende
         assert sorted(results) == ["accepted", "conflict"]
         assert CaseEvent.objects.filter(case=case, kind=EventKind.ACCEPTED).count() == 1
         assert ReferralCase.objects.get(pk=case.pk).status == Status.ACCEPTED
+
+
+# Found when a tester walked through the demo ---------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [Status.REJECTED, Status.CANCELLED, Status.COMPLETED])
+def test_closed_cases_take_no_more_messages(sender, receiver, status):
+    case = case_in(status, sender, receiver)
+    before = CaseMessage.objects.filter(case=case).count()
+    with pytest.raises(workflow.TransitionNotAllowed, match="conversation has ended"):
+        workflow.add_message(case, sender, "<p>Still there?</p>")
+    assert CaseMessage.objects.filter(case=case).count() == before
+
+
+def test_withdrawn_consent_ends_the_conversation(sender, receiver):
+    case = case_in(Status.ACCEPTED, sender, receiver)
+    workflow.perform(case, "withdraw_consent", sender)
+    before = CaseMessage.objects.filter(case=case).count()
+    with pytest.raises(workflow.TransitionNotAllowed):
+        workflow.add_message(case, receiver, "<p>About the victim…</p>")
+    assert CaseMessage.objects.filter(case=case).count() == before
+
+
+def test_an_answered_request_no_longer_shows_as_the_case_reason(sender, receiver):
+    case = case_in(Status.ON_HOLD, sender, receiver)
+    assert case.status_reason
+    case = workflow.perform(case, "give_information", sender, reason="She stays until Friday.")
+    assert case.status_reason == ""
+    assert CaseMessage.objects.filter(case=case).count() == 1
+
+
+def test_irreversible_transitions_ask_first():
+    assert TRANSITIONS["withdraw_consent"].asks_first
+    assert all(TRANSITIONS[name].asks_first for name in ("decline", "withdraw", "close", "withdraw_consent"))
+    assert not TRANSITIONS["accept"].asks_first

@@ -181,8 +181,10 @@ class ReferralForm(forms.ModelForm):
     class Meta:
         model = ReferralCase
         fields = [name for _title, names in REFERRAL_SECTIONS for name in names]
-        field_classes = {"receiving_organisation": ReceiverChoiceField}
+        field_classes = {"receiving_organisation": ReceiverChoiceField, "email": forms.EmailField}
         widgets = {
+            "phone": forms.TextInput(attrs={"type": "tel"}),
+            "email": forms.EmailInput,
             "respond_by": AdminDateTimeInput,
             "contact_by": AdminDateTimeInput,
             "consent_obtained_on": AdminDateInput,

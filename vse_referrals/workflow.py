@@ -66,6 +66,11 @@ class Transition:
     reason_label: str = ""
     needs_outcome: bool = False
     style: str = "button-secondary"
+    confirm: str = ""  # a question asked before an irreversible transition without a reason
+
+    @property
+    def asks_first(self):
+        return bool(self.reason_label or self.needs_outcome or self.confirm)
 
     @property
     def requires_reason(self):
@@ -144,6 +149,10 @@ TRANSITIONS = {
             Status.CANCELLED,
             EventKind.CONSENT_WITHDRAWN,
             style="no",
+            confirm=_(
+                "The referral will be closed for both organisations and its personal data purged. "
+                "This cannot be undone."
+            ),
         ),
         Transition("expire", _("Expire"), SYSTEM, AWAITING_ANSWER, Status.FAILED, EventKind.EXPIRED),
     )
@@ -374,7 +383,8 @@ def _effects(transition, case, current, now, reason, outcome):
         changes.update(status_before_hold=current["status"], status_reason=reason)
     elif name == "give_information":
         target = current["status_before_hold"] or Status.ACCEPTED
-        changes["status_before_hold"] = ""
+        # The question is answered: it stays on the timeline and the answer in the conversation.
+        changes.update(status_before_hold="", status_reason="")
     elif name == "record_contact":
         target = current["status"]
         changes["victim_contacted_at"] = now
@@ -417,6 +427,8 @@ def add_message(case, user, body_html):
         raise TransitionNotAllowed(gettext("You cannot do this on this referral."))
     if case.status == Status.DRAFT or case.purged_at:
         raise TransitionNotAllowed(gettext("Messages can be sent once the referral has been sent."))
+    if not case.is_open:
+        raise TransitionNotAllowed(gettext("This referral is closed: its conversation has ended."))
     organisation = organisation_for_user(user)
     with transaction.atomic():
         message = CaseMessage.objects.create(case=case, author=user, organisation=organisation, body=body)

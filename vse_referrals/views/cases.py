@@ -61,7 +61,8 @@ class CaseView(CaseMixin, TemplateView):
             attachments=case.attachments.select_related("organisation"),
             message_form=kwargs.pop("message_form", None) or MessageForm(),
             attachment_form=kwargs.pop("attachment_form", None) or AttachmentForm(),
-            can_talk=case.status != Status.DRAFT and not case.purged_at,
+            can_talk=case.is_open and not case.purged_at,
+            show_reason=bool(case.status_reason) and (case.is_closed or case.status == Status.ON_HOLD),
             outcome_visible=not self.is_sender or case.consent_to_report_back,
             **kwargs,
         )

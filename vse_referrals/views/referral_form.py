@@ -11,7 +11,7 @@ from django.views.generic import TemplateView, View
 
 from .. import workflow
 from ..forms import ReferralForm
-from ..models import Organisation, ReferralCase, Status
+from ..models import CapacityStatus, Organisation, ReferralCase, Status
 from .access import CaseMixin, ContactPointRequiredMixin
 
 
@@ -104,7 +104,13 @@ class PreviewView(CaseMixin, TemplateView):
     def get_context_data(self, **kwargs):
         case = self.case
         receiver = case.receiving_organisation
-        warnings = workflow.priority_advice(case)
+        advice = workflow.priority_advice(case)
+        warnings = [gettext("Consider a higher priority: %(reasons)s") % {"reasons": " ".join(advice)}] if advice else []
+        if receiver and receiver.capacity_status != CapacityStatus.CAPACITY:
+            warnings.append(
+                gettext("%(organisation)s reports: %(capacity)s. Expect a longer wait, or choose another member.")
+                % {"organisation": receiver, "capacity": receiver.get_capacity_status_display()}
+            )
         if receiver and receiver.country == case.sending_organisation.country:
             warnings.append(
                 gettext("The receiving member is in your own country. Is a cross-border referral appropriate here?")

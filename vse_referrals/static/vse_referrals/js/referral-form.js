@@ -40,18 +40,22 @@
     filterBox.hidden = false;
   }
 
-  const advice = form.querySelector("[data-vse-priority-advice]");
-  const reasonsBox = form.querySelector("[data-vse-priority-reasons]");
+  const adviceBoxes = Array.from(form.querySelectorAll("[data-vse-priority-advice]"));
   const messages = {
     child: form.dataset.vseAdviceChild || "the victim is a child",
     risk: form.dataset.vseAdviceRisk || "the assessment records a risk",
     leaving: form.dataset.vseAdviceLeaving || "the victim leaves the country within a week",
   };
+  const show = (reasons) => {
+    adviceBoxes.forEach((box) => {
+      box.querySelector("[data-vse-priority-reasons]").textContent = reasons.join("; ");
+      box.hidden = reasons.length === 0;
+    });
+  };
   const updateAdvice = () => {
-    if (!advice) return;
     const priority = form.querySelector("[name=priority]");
     if (!priority || priority.value === "stat") {
-      advice.hidden = true;
+      show([]);
       return;
     }
     const reasons = [];
@@ -63,8 +67,7 @@
       const days = (new Date(leaving.value) - new Date()) / 86400000;
       if (days <= 7) reasons.push(messages.leaving);
     }
-    reasonsBox.textContent = reasons.join("; ");
-    advice.hidden = reasons.length === 0;
+    show(reasons);
   };
   form.addEventListener("change", updateAdvice);
   updateAdvice();
