@@ -195,6 +195,14 @@ class OverviewPermissionHelper(PermissionHelper):
         return False
 
 
+class FromCountryFilter(CountryFilter):
+    title = _("country of the referring member")
+
+
+class ToCountryFilter(CountryFilter):
+    title = _("country of the receiving member")
+
+
 class ReferralOverviewAdmin(ModelAdmin):
     model = ReferralCase
     menu_label = _("Referral overview")
@@ -204,8 +212,8 @@ class ReferralOverviewAdmin(ModelAdmin):
     list_filter = (
         "status",
         "priority",
-        ("sending_organisation__country", CountryFilter),
-        ("receiving_organisation__country", CountryFilter),
+        ("sending_organisation__country", FromCountryFilter),
+        ("receiving_organisation__country", ToCountryFilter),
     )
     search_fields = ("reference",)
     list_export = (

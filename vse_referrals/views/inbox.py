@@ -9,7 +9,7 @@ from django.views.generic import TemplateView
 from django_countries import countries
 
 from .. import conf, inbox
-from ..models import Priority, Status
+from ..models import Organisation, Priority, Status
 from .access import ContactPointRequiredMixin
 
 TAB_LABELS = {
@@ -32,7 +32,9 @@ class InboxFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = [("", _("Any country")), *countries]
+        # Only the countries where members are: a list of 250 helps nobody.
+        codes = set(Organisation.objects.values_list("country", flat=True))
+        self.fields["country"].choices = [("", _("Any country")), *((c, n) for c, n in countries if c in codes)]
 
     def filter(self, cases, organisation):
         """Apply the valid filters; invalid ones show their error and are left out."""

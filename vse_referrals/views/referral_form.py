@@ -105,7 +105,9 @@ class PreviewView(CaseMixin, TemplateView):
         case = self.case
         receiver = case.receiving_organisation
         advice = workflow.priority_advice(case)
-        warnings = [gettext("Consider a higher priority: %(reasons)s") % {"reasons": " ".join(advice)}] if advice else []
+        warnings = (
+            [gettext("Consider a higher priority: %(reasons)s") % {"reasons": " ".join(advice)}] if advice else []
+        )
         if receiver and receiver.capacity_status != CapacityStatus.CAPACITY:
             warnings.append(
                 gettext("%(organisation)s reports: %(capacity)s. Expect a longer wait, or choose another member.")
