@@ -67,7 +67,7 @@ def panel(client):
 def panel_table(section, heading):
     title = section.find("h3", string=heading)
     following = title.find_next_sibling()
-    return following if following.name == "table" else None
+    return following.find("table") if following.name == "div" else None
 
 
 def referrals_menu_label(client):
