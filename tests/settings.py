@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "wagtail_modeladmin",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
+    "wagtail.contrib.routable_page",
     "wagtail.sites",
     "wagtail.users",
     "wagtail.snippets",

@@ -14,6 +14,7 @@
 | INBOX_PAGE_SIZE | 25 | rows per page in the inbox listing |
 | REFERENCE_PREFIX | "VSE" | prefix of human references (VSE-2026-00042) |
 | RETENTION_DAYS | 365 | personal data of closed cases is purged this many days after closing |
+| QUICK_EXIT_URL | "about:blank" | where "Leave this site quickly" goes (e.g. a neutral news or weather page) |
 """
 
 from datetime import timedelta
@@ -49,6 +50,7 @@ DEFAULTS = {
     "INBOX_PAGE_SIZE": 25,
     "REFERENCE_PREFIX": "VSE",
     "RETENTION_DAYS": 365,
+    "QUICK_EXIT_URL": "about:blank",
 }
 
 

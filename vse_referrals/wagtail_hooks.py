@@ -1,23 +1,43 @@
-from django.urls import include, path
+from django.urls import include, path, reverse
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.snippets.models import register_snippet
 from wagtail_modeladmin.options import modeladmin_register
 
 from . import admin_urls, permissions
 from .components import InboxPanel
 from .menu import ReferralsMenuItem
 from .modeladmin import ReferralNetworkAdminGroup
+from .snippets import DirectoryVocabulariesGroup
+from .views.directory_report import URL_NAME as DIRECTORY_REPORT_URL_NAME
+from .views.directory_report import DirectoryServicesReportMenuItem, DirectoryServicesReportView
 
 modeladmin_register(ReferralNetworkAdminGroup)
+register_snippet(DirectoryVocabulariesGroup)
 
 
 @hooks.register("register_admin_urls")
 def register_admin_urls():
-    return [path("referrals/", include(admin_urls, namespace="vse_referrals"))]
+    return [
+        path("referrals/", include(admin_urls, namespace="vse_referrals")),
+        path("reports/directory-services/", DirectoryServicesReportView.as_view(), name=DIRECTORY_REPORT_URL_NAME),
+    ]
 
 
 @hooks.register("register_admin_menu_item")
 def register_admin_menu_item():
     return ReferralsMenuItem()
+
+
+@hooks.register("register_reports_menu_item")
+def register_reports_menu_item():
+    return DirectoryServicesReportMenuItem(
+        _("Directory services"),
+        reverse(DIRECTORY_REPORT_URL_NAME),
+        name="vse-directory-services",
+        icon_name="table",
+        order=1300,
+    )
 
 
 @hooks.register("construct_homepage_panels")

@@ -1,3 +1,12 @@
+from .directory import (
+    LocationVisibility,
+    MemberDirectoryPage,
+    MemberHelpline,
+    MemberLocation,
+    MemberOrganisationPage,
+    MemberService,
+    Region,
+)
 from .languages import Language
 from .organisations import CapacityStatus, ContactPoint, Organisation
 from .permissions import OrganisationGroupObjectPermission, OrganisationUserObjectPermission
@@ -25,8 +34,31 @@ from .referrals import (
     Status,
     SupportNeed,
 )
+from .vocabularies import (
+    VOCABULARIES,
+    AccessChannel,
+    AccessibilityFeature,
+    AssistanceForm,
+    FundingSource,
+    OutreachChannel,
+    VictimType,
+)
 
 __all__ = [
+    "VOCABULARIES",
+    "AccessChannel",
+    "AccessibilityFeature",
+    "AssistanceForm",
+    "FundingSource",
+    "LocationVisibility",
+    "MemberDirectoryPage",
+    "MemberHelpline",
+    "MemberLocation",
+    "MemberOrganisationPage",
+    "MemberService",
+    "OutreachChannel",
+    "Region",
+    "VictimType",
     "AWAITING_ANSWER",
     "CLOSED_STATUSES",
     "OPEN_STATUSES",

@@ -16,6 +16,7 @@ INSTALLED_APPS = [
     "wagtail_modeladmin",  # vse_referrals: network administration
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
+    "wagtail.contrib.routable_page",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",

@@ -14,7 +14,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 from wagtail.models import Page, Site
 
-from intranet import demo_referrals
+from intranet import demo_directory, demo_referrals
 from intranet.models import HomePage
 from vse_referrals.models import ContactPoint, Language, Organisation
 
@@ -50,14 +50,16 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         # The demo's own notifications are not printed: they would bury the accounts below.
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
-            created = self.load()
-        if created:
-            self.stdout.write(f"Created {created} demo referrals.")
+            referrals, profiles = self.load()
+        if referrals:
+            self.stdout.write(f"Created {referrals} demo referrals.")
+        if profiles:
+            self.stdout.write(f"Created a member directory of {profiles} demo profiles at /find-support/.")
         self.print_accounts()
 
     @transaction.atomic
     def load(self):
-        self.set_up_home_page()
+        home = self.set_up_home_page()
         members = self.intranet_members_group()
         organisations = [self.organisation(*spec) for spec in ORGANISATIONS]
         self.account("admin", "VSE", "Administrator", is_superuser=True)
@@ -73,12 +75,12 @@ class Command(BaseCommand):
             for username, _first, _last, index, role in CONTACT_POINTS
             if role == ContactPoint.Role.PRIMARY
         }
-        return demo_referrals.load(by_country, primaries)
+        return demo_referrals.load(by_country, primaries), demo_directory.load(home)
 
     def set_up_home_page(self):
         site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
         if site and isinstance(site.root_page.specific, HomePage):
-            return
+            return site.root_page.specific
         root = Page.get_first_root_node()
         home = HomePage.objects.filter(slug="intranet").first()
         if home is None:
@@ -86,7 +88,8 @@ class Command(BaseCommand):
                 instance=HomePage(
                     title="VSE intranet",
                     slug="intranet",
-                    intro="<p>The example intranet of Victim Support Europe's member network.</p>",
+                    intro="<p>The example intranet of Victim Support Europe's member network. "
+                    '<a href="/find-support/">Find victim support</a> in the member directory.</p>',
                 )
             )
         if site:
@@ -97,6 +100,7 @@ class Command(BaseCommand):
                 old_root.delete()
         else:
             Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True)
+        return home
 
     def intranet_members_group(self):
         group, _ = Group.objects.get_or_create(name=INTRANET_GROUP)

@@ -1,0 +1,309 @@
+"""The public member directory: pages, filters, the map, privacy of locations, query counts."""
+
+import re
+from datetime import timedelta
+from itertools import combinations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from wagtail.models import Page, Site
+from wagtail.test.utils import WagtailPageTestCase
+
+from vse_referrals.models import (
+    AccessChannel,
+    AccessibilityFeature,
+    AssistanceForm,
+    Language,
+    MemberDirectoryPage,
+    MemberHelpline,
+    MemberLocation,
+    MemberOrganisationPage,
+    MemberService,
+    VictimType,
+)
+
+from . import builders
+
+pytestmark = pytest.mark.django_db
+
+HIDDEN_ADDRESS = "17 Secret Shelter Lane"
+HIDDEN_NAME = "Safe house Lumière"
+
+
+def term(model, code):
+    return model.objects.get(code=code)
+
+
+@pytest.fixture
+def directory():
+    root = Site.objects.get(is_default_site=True).root_page
+    return root.add_child(instance=MemberDirectoryPage(title="Find support", slug="find-support"))
+
+
+def add_member(directory, title, country, *, region="", services=(), verified_days_ago=10, organisation=None):
+    page = directory.add_child(
+        instance=MemberOrganisationPage(
+            title=title,
+            slug=re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-"),
+            country=country,
+            region=region,
+            summary=f"Support for victims in {country}.",
+            last_verified=timezone.localdate() - timedelta(days=verified_days_ago),
+            organisation=organisation,
+        )
+    )
+    for spec in services:
+        service = MemberService(page=page, name=spec["name"], open_24_7=spec.get("open_24_7", False))
+        service.victim_types.set([term(VictimType, code) for code in spec.get("victims", [])])
+        service.assistance_forms.set([term(AssistanceForm, code) for code in spec.get("forms", [])])
+        service.access_channels.set([term(AccessChannel, code) for code in spec.get("access", [])])
+        service.accessibility.set([term(AccessibilityFeature, code) for code in spec.get("accessibility", [])])
+        service.languages.set(Language.objects.filter(code__in=spec.get("languages", [])))
+        service.save()
+    return page
+
+
+@pytest.fixture
+def members(directory):
+    france = add_member(
+        directory,
+        "Aide Lyon",
+        "FR",
+        services=[
+            {
+                "name": "Court help FR",
+                "victims": ["all-victims-of-crime"],
+                "forms": ["court-accompaniment"],
+                "access": ["phone-helpline"],
+                "languages": ["fr"],
+            },
+            {
+                "name": "Violence line FR",
+                "victims": ["domestic-violence"],
+                "forms": ["emotional-support"],
+                "access": ["online-chat"],
+                "languages": ["fr", "ar"],
+                "open_24_7": True,
+                "accessibility": ["sign-language"],
+            },
+        ],
+    )
+    MemberLocation.objects.create(
+        page=france, name="Lyon office", address="1 Rue Claire", city="Lyon", country="FR", visibility="exact"
+    )
+    MemberLocation.objects.create(
+        page=france, name=HIDDEN_NAME, address=HIDDEN_ADDRESS, city="Lyon", country="FR", visibility="hidden"
+    )
+    MemberLocation.objects.create(
+        page=france,
+        name="Villeurbanne desk",
+        address="9 Rue Cachée",
+        city="Villeurbanne",
+        country="FR",
+        visibility="city",
+    )
+    MemberHelpline.objects.create(page=france, label="Victims helpline", number="116 006", open_24_7=True)
+    germany = add_member(
+        directory,
+        "Hilfe Köln",
+        "DE",
+        services=[
+            {
+                "name": "Court help DE",
+                "victims": ["all-victims-of-crime"],
+                "forms": ["court-accompaniment"],
+                "access": ["walk-in-centre"],
+                "languages": ["de", "en"],
+            }
+        ],
+    )
+    scotland = add_member(
+        directory,
+        "Support Glasgow",
+        "GB",
+        region="GB-SCT",
+        verified_days_ago=500,
+        services=[
+            {
+                "name": "Violence line SCT",
+                "victims": ["domestic-violence"],
+                "forms": ["emotional-support"],
+                "access": ["phone-helpline"],
+                "languages": ["en"],
+                "open_24_7": True,
+            }
+        ],
+    )
+    return {"FR": france, "DE": germany, "SCT": scotland}
+
+
+def services_listed(response):
+    html = response.content.decode()
+    return sorted(set(re.findall(r"<strong>((?:Court help|Violence line) [A-Z]+)</strong>", html)))
+
+
+# Pages ---------------------------------------------------------------------------------------
+
+
+class PageRulesTests(WagtailPageTestCase):
+    def test_creatable_only_where_allowed(self):
+        self.assertAllowedSubpageTypes(MemberDirectoryPage, {MemberOrganisationPage})
+        self.assertAllowedSubpageTypes(MemberOrganisationPage, set())
+        self.assertAllowedParentPageTypes(MemberOrganisationPage, {MemberDirectoryPage})
+
+    def test_profile_cannot_be_created_outside_the_directory(self):
+        self.assertCanNotCreateAt(Page, MemberOrganisationPage)
+        self.assertCanCreateAt(MemberDirectoryPage, MemberOrganisationPage)
+
+
+def test_directory_and_profiles_render(client, members, directory):
+    response = client.get(directory.url)
+    assert response.status_code == 200
+    assert services_listed(response) == ["Court help DE", "Court help FR", "Violence line FR", "Violence line SCT"]
+    assert "Leave this site quickly" in response.content.decode()
+    profile = client.get(members["FR"].url)
+    html = profile.content.decode()
+    assert profile.status_code == 200
+    assert "116 006" in html and "Court accompaniment" in html and "Sign language" in html
+    assert "Leave this site quickly" in html
+
+
+def test_stale_profiles_say_so(client, members):
+    assert "may be out of date" in client.get(members["SCT"].url).content.decode()
+    assert "may be out of date" not in client.get(members["FR"].url).content.decode()
+    assert members["SCT"].is_stale and not members["FR"].is_stale
+
+
+# Filters -------------------------------------------------------------------------------------
+
+FILTERS = {
+    "country": ("FR", ["Court help FR", "Violence line FR"]),
+    "victim_type": ("domestic-violence", ["Violence line FR", "Violence line SCT"]),
+    "assistance": ("court-accompaniment", ["Court help DE", "Court help FR"]),
+    "access": ("phone-helpline", ["Court help FR", "Violence line SCT"]),
+    "language": ("en", ["Court help DE", "Violence line SCT"]),
+    "open_24_7": ("on", ["Violence line FR", "Violence line SCT"]),
+    "accessibility": ("sign-language", ["Violence line FR"]),
+    "q": ("Köln", ["Court help DE"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FILTERS))
+def test_each_filter(client, members, directory, name):
+    value, expected = FILTERS[name]
+    assert services_listed(client.get(directory.url, {name: value})) == expected
+
+
+@pytest.mark.parametrize("first, second", list(combinations(sorted(FILTERS), 2)))
+def test_every_pair_of_filters(client, members, directory, first, second):
+    expected = sorted(set(FILTERS[first][1]) & set(FILTERS[second][1]))
+    response = client.get(directory.url, {first: FILTERS[first][0], second: FILTERS[second][0]})
+    assert services_listed(response) == expected
+
+
+def test_uk_nation_filter_and_map_marker(client, members, directory):
+    response = client.get(directory.url, {"country": "GB-SCT"})
+    assert services_listed(response) == ["Violence line SCT"]
+    assert 'data-code="GB-SCT"' in response.content.decode()
+
+
+def test_invalid_filter_value_is_explained_and_ignored(client, members, directory):
+    response = client.get(directory.url, {"victim_type": "no-such-term", "country": "FR"})
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_partial_results_for_filtering_without_reload(client, members, directory):
+    response = client.get(directory.url, {"country": "DE"}, headers={"X-Requested-With": "vse-directory"})
+    html = response.content.decode()
+    assert "<html" not in html and "data-vse-results" in html
+    assert services_listed(response) == ["Court help DE"]
+
+
+def test_map_links_keep_the_other_filters(client, members, directory):
+    html = client.get(directory.url, {"language": "en"}).content.decode()
+    assert 'href="?language=en&amp;country=DE"' in html
+    assert 'href="?language=en&amp;country=FR"' not in html  # France has no English service: not a link
+
+
+# Privacy of locations and third-party requests ---------------------------------------------
+
+
+def test_hidden_location_never_reaches_a_page(client, members, directory):
+    for url in (directory.url, members["FR"].url, f"{directory.url}?country=FR"):
+        html = client.get(url).content.decode()
+        assert HIDDEN_ADDRESS not in html and HIDDEN_NAME not in html
+
+
+def test_city_only_location_shows_no_street(client, members):
+    html = client.get(members["FR"].url).content.decode()
+    assert "Villeurbanne" in html and "9 Rue Cachée" not in html
+    assert "1 Rue Claire" in html
+
+
+RESOURCE_URL = re.compile(r"""(?:src|srcset|action|poster|data)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
+LINK_TAG = re.compile(r"<link\b[^>]*>", re.IGNORECASE)
+
+
+def test_public_pages_load_nothing_from_another_host(client, members, directory):
+    # Links a visitor may follow (a member's website) are navigation, not requests the page makes.
+    for url in (directory.url, members["FR"].url):
+        html = client.get(url).content.decode()
+        assert not RESOURCE_URL.search(html)
+        for tag in LINK_TAG.findall(html):
+            assert not re.search(r"""href\s*=\s*["']?\s*(?:https?:)?//""", tag, re.IGNORECASE), tag
+        assert "@import" not in html and "url(http" not in html
+
+
+def test_refer_link_only_for_other_members_contact_points(client, members, org_a, org_b):
+    page = members["DE"]
+    page.organisation = org_b
+    page.save_revision().publish()
+    assert "Refer a victim to this member" not in client.get(page.url).content.decode()
+    client.force_login(builders.make_contact_point(org_a))
+    html = client.get(page.url).content.decode()
+    assert "Refer a victim to this member" in html and f"/admin/referrals/new/?to={org_b.pk}" in html
+    client.force_login(builders.make_contact_point(org_b, builders.ContactPoint.Role.DEPUTY, ends_in=timedelta(days=3)))
+    assert "Refer a victim to this member" not in client.get(page.url).content.decode()
+
+
+# Query counts ----------------------------------------------------------------------------------
+
+
+def directory_queries(client, directory, count, start):
+    for index in range(start, start + count):
+        add_member(
+            directory,
+            f"Member {index:03}",
+            ["FR", "DE", "SE", "PT", "IE"][index % 5],
+            services=[
+                {
+                    "name": f"Service {index}",
+                    "victims": ["all-victims-of-crime"],
+                    "forms": ["emotional-support"],
+                    "languages": ["en"],
+                }
+            ],
+        )
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(directory.url, {"language": "en"})
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_directory_query_count_does_not_grow_with_members(client, directory):
+    few = directory_queries(client, directory, 5, 0)
+    many = directory_queries(client, directory, 95, 5)
+    assert MemberOrganisationPage.objects.count() == 100
+    assert few == many
+
+
+def test_countries_served_are_filterable(client, members, directory):
+    service = members["FR"].services.get(name="Court help FR")
+    service.countries_served = ["FR", "BE"]
+    service.save()
+    response = client.get(directory.url, {"country": "BE"})
+    assert response.status_code == 200
+    assert services_listed(response) == ["Court help FR"]

@@ -1,0 +1,149 @@
+"""Finding services in the member directory: the filters, the results and the map's figures.
+
+Filters live in the URL (GET), so a filtered view can be shared. The same query feeds the
+accessible list, the SVG map and the map's JSON, and its number of queries does not depend on
+the number of members.
+"""
+
+from django import forms
+from django.db.models import Count, Prefetch, Q
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from .models import (
+    AccessChannel,
+    AccessibilityFeature,
+    AssistanceForm,
+    Language,
+    MemberOrganisationPage,
+    MemberService,
+    Region,
+    VictimType,
+)
+
+SERVICE_RELATIONS = ("assistance_forms", "victim_types", "access_channels", "languages", "accessibility")
+
+
+class TermChoiceField(forms.ModelChoiceField):
+    """A vocabulary term chosen by its stable code, so URLs stay readable and shareable."""
+
+    def __init__(self, queryset, **kwargs):
+        super().__init__(queryset, to_field_name="code", required=False, **kwargs)
+
+
+class DirectoryFilterForm(forms.Form):
+    q = forms.CharField(label=_("Keyword"), required=False, max_length=100)
+    country = forms.ChoiceField(label=_("Country"), required=False)
+    victim_type = TermChoiceField(VictimType.objects.all(), label=_("Type of victim"), empty_label=_("All victims"))
+    assistance = TermChoiceField(AssistanceForm.objects.all(), label=_("Kind of help"), empty_label=_("Any help"))
+    access = TermChoiceField(AccessChannel.objects.all(), label=_("How to get help"), empty_label=_("Any way"))
+    language = TermChoiceField(
+        Language.objects.filter(memberservice__isnull=False).distinct(),
+        label=_("Language"),
+        empty_label=_("Any language"),
+    )
+    accessibility = TermChoiceField(
+        AccessibilityFeature.objects.all(), label=_("Accessibility"), empty_label=_("No requirement")
+    )
+    open_24_7 = forms.BooleanField(label=_("Open 24/7"), required=False)
+
+    def __init__(self, *args, area_codes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        names = dict(countries) | dict(Region.choices)
+        choices = sorted(((code, str(names.get(code, code))) for code in area_codes), key=lambda item: item[1])
+        self.fields["country"].choices = [("", _("All countries")), *choices]
+
+    @property
+    def active(self):
+        return self.is_valid() and any(value not in (None, "", False) for value in self.cleaned_data.values())
+
+
+def member_pages(directory):
+    return MemberOrganisationPage.objects.live().public().child_of(directory)
+
+
+def filter_services(directory, data):
+    """(services matching the valid filters, the bound form)."""
+    pages = member_pages(directory)
+    # The column holds comma-separated codes ("FR,BE").
+    served_rows = MemberService.objects.filter(page__in=pages).values_list("countries_served", flat=True)
+    served = {code for row in served_rows for code in row.split(",") if code}
+    area_codes = (
+        set(pages.values_list("country", flat=True))
+        | set(pages.exclude(region="").values_list("region", flat=True))
+        | served
+    )
+    form = DirectoryFilterForm(data or None, area_codes=area_codes)
+    services = MemberService.objects.filter(page__in=pages)
+    if not form.is_valid():
+        return services, form
+    values = form.cleaned_data
+    if values["q"]:
+        matching = [page.pk for page in pages.search(values["q"], operator="and")]
+        services = services.filter(Q(page__in=matching) | Q(name__icontains=values["q"]))
+    if values["country"]:
+        code = values["country"]
+        if code in Region.values:
+            services = services.filter(page__region=code)
+        else:
+            services = services.filter(Q(page__country=code) | Q(countries_served__contains=code))
+    for name, relation in (
+        ("victim_type", "victim_types"),
+        ("assistance", "assistance_forms"),
+        ("access", "access_channels"),
+        ("language", "languages"),
+        ("accessibility", "accessibility"),
+    ):
+        if values[name]:
+            services = services.filter(**{relation: values[name]})
+    if values["open_24_7"]:
+        services = services.filter(open_24_7=True)
+    return services.distinct(), form
+
+
+def area_counts(services):
+    """Matching services per map area: a UK nation, or a country."""
+    counts = {}
+    for row in services.values("page__country", "page__region").annotate(total=Count("pk", distinct=True)):
+        code = row["page__region"] or row["page__country"]
+        counts[code] = counts.get(code, 0) + row["total"]
+    return counts
+
+
+def members_with_services(directory, services):
+    """Member pages that have matching services, each with only those services prefetched."""
+    matching = (
+        MemberService.objects.filter(pk__in=services.values("pk"))
+        .prefetch_related(*SERVICE_RELATIONS)
+        .order_by("sort_order")
+    )
+    return (
+        member_pages(directory)
+        .filter(pk__in=services.values("page_id"))
+        .order_by("country", "title")
+        .prefetch_related(Prefetch("services", queryset=matching, to_attr="matching_services"), "helplines")
+    )
+
+
+def directory_context(directory, request):
+    from django.conf import settings
+
+    from .world_map import ATTRIBUTION, render_map
+
+    services, form = filter_services(directory, request.GET)
+    counts = area_counts(services)
+    selected = form.cleaned_data.get("country") if form.is_valid() else None
+    query = request.GET.copy()
+
+    def link(code):
+        query["country"] = code
+        return f"?{query.urlencode()}"
+
+    return {
+        "filters": form,
+        "members": members_with_services(directory, services),
+        "service_count": sum(counts.values()),
+        "map_svg": render_map(counts, selected=selected, link=link, labels=dict(countries) | dict(Region.choices)),
+        "map_attribution": ATTRIBUTION,
+        "tile_background": getattr(settings, "VSE_REFERRALS_MAP_TILES_URL", None),
+    }

@@ -1,0 +1,355 @@
+"""The public member directory: a directory page and one profile page per member.
+
+Editors maintain profiles as Wagtail pages; each profile has services (with the seven mapping
+dimensions of DESIGN.md section 1), locations and helplines. A location's visibility decides
+what of it may ever leave the database: `MemberLocation.public_view()` is the only way pages,
+the map data and the exports read a location.
+"""
+
+import uuid
+from datetime import timedelta
+
+from django import forms
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.fields import RichTextField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from .organisations import CapacityStatus
+
+STALE_AFTER = timedelta(days=365)
+CHECKBOXES = forms.CheckboxSelectMultiple
+
+
+class Region(models.TextChoices):
+    """Sub-national members shown as markers on the map (ISO 3166-2)."""
+
+    ENGLAND = "GB-ENG", _("England")
+    SCOTLAND = "GB-SCT", _("Scotland")
+    WALES = "GB-WLS", _("Wales")
+    NORTHERN_IRELAND = "GB-NIR", _("Northern Ireland")
+
+
+class PublicPageMixin:
+    """What every public directory page offers: the quick exit."""
+
+    def get_context(self, request, *args, **kwargs):
+        from .. import conf
+
+        context = super().get_context(request, *args, **kwargs)
+        context["quick_exit_url"] = conf.get("QUICK_EXIT_URL")
+        return context
+
+
+class MemberDirectoryPage(PublicPageMixin, RoutablePageMixin, Page):
+    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link", "ul", "ol"])
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    subpage_types = ["vse_referrals.MemberOrganisationPage"]
+
+    class Meta:
+        verbose_name = _("member directory")
+
+    def get_context(self, request, *args, **kwargs):
+        from ..directory import directory_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(directory_context(self, request))
+        return context
+
+    def get_template(self, request, *args, **kwargs):
+        if request.headers.get("X-Requested-With") == "vse-directory":
+            return "vse_referrals/directory/results.html"
+        return "vse_referrals/directory/member_directory_page.html"
+
+    # The machine-readable directory (Open Referral HSDS 3.0) and the map's figures.
+    @path("api/")
+    def hsds_root(self, request):
+        from ..views import directory_api
+
+        return directory_api.root(self, request)
+
+    @path("api/services/")
+    def hsds_services(self, request):
+        from ..views import directory_api
+
+        return directory_api.services(self, request)
+
+    @path("api/services/<uuid:service_id>/")
+    def hsds_service(self, request, service_id):
+        from ..views import directory_api
+
+        return directory_api.service(self, request, service_id)
+
+    @path("api/organizations/")
+    def hsds_organizations(self, request):
+        from ..views import directory_api
+
+        return directory_api.organizations(self, request)
+
+    @path("api/organizations/<uuid:organization_id>/")
+    def hsds_organization(self, request, organization_id):
+        from ..views import directory_api
+
+        return directory_api.organization(self, request, organization_id)
+
+    @path("api/map/")
+    def map_data(self, request):
+        from ..views import directory_api
+
+        return directory_api.map_data(self, request)
+
+    @path("api/<path:unknown>/")
+    def hsds_not_found(self, request, unknown):
+        from ..views import directory_api
+
+        return directory_api.not_found(self, request, unknown)
+
+
+class MemberOrganisationPage(PublicPageMixin, Page):
+    hsds_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.OneToOneField(
+        "vse_referrals.Organisation",
+        verbose_name=_("organisation in the referral system"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="directory_page",
+        help_text=_("Link the profile to its referral-system organisation so points of contact can refer to it."),
+    )
+    country = CountryField(_("country"))
+    region = models.CharField(
+        _("region"), max_length=6, choices=Region.choices, blank=True, help_text=_("For members of one UK nation.")
+    )
+    summary = models.TextField(_("summary"), max_length=400, help_text=_("One or two sentences shown in lists."))
+    description = RichTextField(_("description"), blank=True, features=["bold", "italic", "link", "ul", "ol", "h3"])
+    website = models.URLField(_("website"), blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    logo = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("logo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    languages = ParentalManyToManyField("vse_referrals.Language", verbose_name=_("languages"), blank=True)
+    last_verified = models.DateField(
+        _("last verified"), null=True, blank=True, help_text=_("When the member last confirmed this profile.")
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("summary"),
+        FieldPanel("description"),
+        MultiFieldPanel(
+            [FieldRowPanel([FieldPanel("country"), FieldPanel("region")]), FieldPanel("organisation")],
+            heading=_("Where and who"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("website"), FieldPanel("email")]),
+                FieldPanel("logo"),
+                FieldPanel("languages", widget=CHECKBOXES),
+            ],
+            heading=_("Contact"),
+        ),
+        InlinePanel("services", heading=_("Services"), label=_("Service")),
+        InlinePanel("helplines", heading=_("Helplines"), label=_("Helpline")),
+        InlinePanel("locations", heading=_("Locations"), label=_("Location")),
+        FieldPanel("last_verified"),
+    ]
+    search_fields = Page.search_fields + [
+        index.SearchField("summary"),
+        index.SearchField("description"),
+        index.RelatedFields("services", [index.SearchField("name"), index.SearchField("description")]),
+        index.FilterField("country"),
+    ]
+    parent_page_types = ["vse_referrals.MemberDirectoryPage"]
+    subpage_types = []
+
+    template = "vse_referrals/directory/member_organisation_page.html"
+
+    class Meta:
+        verbose_name = _("member profile")
+
+    def get_context(self, request, *args, **kwargs):
+        from .. import permissions
+
+        context = super().get_context(request, *args, **kwargs)
+        context["public_locations"] = self.public_locations()
+        context["refer_url"] = None
+        if self.organisation_id:
+            own = permissions.organisation_for_user(request.user)
+            if own is not None and own.pk != self.organisation_id:
+                context["refer_url"] = f"{reverse('vse_referrals:refer')}?to={self.organisation_id}"
+        return context
+
+    @property
+    def is_stale(self):
+        return self.last_verified is None or self.last_verified < timezone.localdate() - STALE_AFTER
+
+    @property
+    def area_code(self):
+        """Where the member sits on the map: its UK nation, or its country."""
+        return self.region or self.country.code
+
+    def public_locations(self):
+        return [view for view in (location.public_view() for location in self.locations.all()) if view]
+
+
+class MemberService(ClusterableModel, Orderable):
+    """A service and the seven dimensions VSE maps for each (DESIGN.md section 1)."""
+
+    page = ParentalKey(MemberOrganisationPage, on_delete=models.CASCADE, related_name="services")
+    hsds_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    # 1. Forms of assistance and support.
+    assistance_forms = ParentalManyToManyField(
+        "vse_referrals.AssistanceForm", verbose_name=_("forms of assistance"), blank=True
+    )
+    # 2. Types of victims supported.
+    victim_types = ParentalManyToManyField("vse_referrals.VictimType", verbose_name=_("types of victims"), blank=True)
+    # 3. How victims are informed about the service.
+    outreach_channels = ParentalManyToManyField(
+        "vse_referrals.OutreachChannel", verbose_name=_("how victims are informed"), blank=True
+    )
+    # 4. Ways victims can get assistance.
+    access_channels = ParentalManyToManyField(
+        "vse_referrals.AccessChannel", verbose_name=_("ways to get assistance"), blank=True
+    )
+    # 5. Capacity.
+    capacity_status = models.CharField(
+        _("capacity"), max_length=20, choices=CapacityStatus.choices, default=CapacityStatus.CAPACITY
+    )
+    capacity_notes = models.CharField(_("capacity details"), max_length=255, blank=True)
+    # 6. Paid staff, volunteers and their training.
+    paid_staff = models.PositiveIntegerField(_("paid staff"), null=True, blank=True)
+    volunteers = models.PositiveIntegerField(_("volunteers"), null=True, blank=True)
+    training = models.TextField(_("training of staff and volunteers"), blank=True)
+    # 7. Financing.
+    funding_sources = ParentalManyToManyField("vse_referrals.FundingSource", verbose_name=_("financing"), blank=True)
+    funding_notes = models.CharField(_("financing details"), max_length=255, blank=True)
+
+    countries_served = CountryField(_("countries served"), multiple=True, blank=True)
+    languages = ParentalManyToManyField("vse_referrals.Language", verbose_name=_("languages"), blank=True)
+    open_24_7 = models.BooleanField(_("open 24/7"), default=False)
+    free_of_charge = models.BooleanField(_("free of charge"), default=True)
+    accessibility = ParentalManyToManyField(
+        "vse_referrals.AccessibilityFeature", verbose_name=_("accessibility"), blank=True
+    )
+    eligibility = models.TextField(_("who can use it"), blank=True)
+
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("description"),
+        FieldPanel("assistance_forms", widget=CHECKBOXES),
+        FieldPanel("victim_types", widget=CHECKBOXES),
+        MultiFieldPanel([FieldPanel("outreach_channels", widget=CHECKBOXES)], heading=_("How victims are informed")),
+        FieldPanel("access_channels", widget=CHECKBOXES),
+        FieldRowPanel([FieldPanel("capacity_status"), FieldPanel("capacity_notes")]),
+        FieldRowPanel([FieldPanel("paid_staff"), FieldPanel("volunteers")]),
+        FieldPanel("training"),
+        FieldPanel("funding_sources", widget=CHECKBOXES),
+        FieldPanel("funding_notes"),
+        FieldPanel("countries_served"),
+        FieldPanel("languages", widget=CHECKBOXES),
+        FieldRowPanel([FieldPanel("open_24_7"), FieldPanel("free_of_charge")]),
+        FieldPanel("accessibility", widget=CHECKBOXES),
+        FieldPanel("eligibility"),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+
+    def __str__(self):
+        return self.name
+
+
+class MemberHelpline(ClusterableModel, Orderable):
+    page = ParentalKey(MemberOrganisationPage, on_delete=models.CASCADE, related_name="helplines")
+    label = models.CharField(_("label"), max_length=120, help_text=_("For example: National helpline for victims."))
+    number = models.CharField(_("number"), max_length=40, help_text=_("As dialled in the country, e.g. 116 006."))
+    free = models.BooleanField(_("free to call"), default=True)
+    open_24_7 = models.BooleanField(_("open 24/7"), default=False)
+    hours = models.CharField(_("opening hours"), max_length=200, blank=True)
+    languages = ParentalManyToManyField("vse_referrals.Language", verbose_name=_("languages"), blank=True)
+
+    panels = [
+        FieldRowPanel([FieldPanel("label"), FieldPanel("number")]),
+        FieldRowPanel([FieldPanel("free"), FieldPanel("open_24_7")]),
+        FieldPanel("hours"),
+        FieldPanel("languages", widget=CHECKBOXES),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("helpline")
+        verbose_name_plural = _("helplines")
+
+    def __str__(self):
+        return f"{self.label}: {self.number}"
+
+    @property
+    def tel_href(self):
+        return "tel:" + "".join(ch for ch in self.number if ch.isdigit() or ch == "+")
+
+
+class LocationVisibility(models.TextChoices):
+    EXACT = "exact", _("Show the full address")
+    CITY = "city", _("Show the city only")
+    HIDDEN = "hidden", _("Hidden (e.g. a shelter): never published")
+
+
+class MemberLocation(Orderable):
+    page = ParentalKey(MemberOrganisationPage, on_delete=models.CASCADE, related_name="locations")
+    hsds_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=200)
+    address = models.CharField(_("street address"), max_length=255, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=100)
+    country = CountryField(_("country"))
+    latitude = models.DecimalField(_("latitude"), max_digits=8, decimal_places=5, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=8, decimal_places=5, null=True, blank=True)
+    visibility = models.CharField(
+        _("visibility"),
+        max_length=10,
+        choices=LocationVisibility.choices,
+        default=LocationVisibility.CITY,
+        help_text=_("Shelters and safe houses must stay hidden: their address never reaches a page or an export."),
+    )
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("location")
+        verbose_name_plural = _("locations")
+
+    def __str__(self):
+        return self.name
+
+    def public_view(self):
+        """What may be published of this location, or None when nothing may."""
+        if self.visibility == LocationVisibility.HIDDEN:
+            return None
+        view = {
+            "id": self.hsds_id,
+            "name": self.name,
+            "city": self.city,
+            "country": self.country,
+            "address": "",
+            "postal_code": "",
+            "latitude": None,
+            "longitude": None,
+        }
+        if self.visibility == LocationVisibility.EXACT:
+            view.update(
+                address=self.address, postal_code=self.postal_code, latitude=self.latitude, longitude=self.longitude
+            )
+        return view

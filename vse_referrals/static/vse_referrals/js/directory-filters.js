@@ -1,0 +1,47 @@
+// Filters without reload: the form's GET URL is fetched and only the results (map + list) are
+// swapped; the URL is updated so the filtered view can be shared. Without JavaScript the same
+// form reloads the page.
+(function () {
+  "use strict";
+  const form = document.querySelector("[data-vse-directory-filters]");
+  const region = document.getElementById("vse-directory-results");
+  if (!form || !region || !window.fetch) return;
+
+  const load = async (url, push) => {
+    region.setAttribute("aria-busy", "true");
+    try {
+      const response = await fetch(url, { headers: { "X-Requested-With": "vse-directory" }, credentials: "same-origin" });
+      if (!response.ok) throw new Error(String(response.status));
+      region.innerHTML = await response.text();
+      if (push) history.pushState({ vseDirectory: true }, "", url);
+      document.dispatchEvent(new CustomEvent("vse-directory:updated"));
+    } catch (error) {
+      window.location.assign(url);
+    } finally {
+      region.removeAttribute("aria-busy");
+    }
+  };
+
+  const urlFor = (params) => {
+    const url = new URL(form.action, window.location.href);
+    url.search = params.toString();
+    return url.toString();
+  };
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const params = new URLSearchParams(new FormData(form));
+    Array.from(params.keys()).forEach((key) => { if (!params.get(key)) params.delete(key); });
+    load(urlFor(params), true);
+  });
+  form.addEventListener("change", () => form.requestSubmit());
+
+  document.addEventListener("vse-map:select", (event) => {
+    event.preventDefault();
+    const select = form.querySelector("[name=country]");
+    if (select) select.value = event.detail.code;
+    form.requestSubmit();
+  });
+
+  window.addEventListener("popstate", () => load(window.location.href, false));
+})();
