@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from wagtail.models import Page, Site
 from wagtail.test.utils import WagtailPageTestCase
+from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
 
 from vse_referrals.models import (
     AccessChannel,
@@ -307,3 +308,73 @@ def test_countries_served_are_filterable(client, members, directory):
     response = client.get(directory.url, {"country": "BE"})
     assert response.status_code == 200
     assert services_listed(response) == ["Court help FR"]
+
+
+class EditorTests(WagtailPageTestCase):
+    """An editor adds a member with a service in the page editor; it is on the map once published."""
+
+    def setUp(self):
+        root = Site.objects.get(is_default_site=True).root_page
+        self.directory = root.add_child(instance=MemberDirectoryPage(title="Find support", slug="find-support"))
+        self.login()
+
+    def test_editor_adds_a_member_with_a_service_and_it_reaches_the_map(self):
+        dutch = Language.objects.get(code="nl").pk
+        data = nested_form_data(
+            {
+                "title": "Slachtofferhulp Gent",
+                "slug": "slachtofferhulp-gent",
+                "country": "BE",
+                "region": "",
+                "summary": "Support for victims in Ghent.",
+                "description": rich_text(""),
+                "website": "",
+                "email": "",
+                "organisation": "",
+                "last_verified": timezone.localdate().isoformat(),
+                "services": inline_formset(
+                    [
+                        {
+                            "name": "Walk-in help Gent",
+                            "description": "",
+                            "capacity_status": "capacity",
+                            "capacity_notes": "",
+                            "paid_staff": "4",
+                            "volunteers": "",
+                            "training": "",
+                            "funding_notes": "",
+                            "free_of_charge": "on",
+                            "eligibility": "",
+                        }
+                    ]
+                ),
+                "helplines": inline_formset([]),
+                "locations": inline_formset([]),
+            }
+        )
+        # Multiple choices as a browser posts them: one key, several values (nested_form_data nests lists).
+        data.update(
+            {
+                "languages": [dutch],
+                "services-0-assistance_forms": [term(AssistanceForm, "emotional-support").pk],
+                "services-0-victim_types": [term(VictimType, "all-victims-of-crime").pk],
+                "services-0-access_channels": [term(AccessChannel, "walk-in-centre").pk],
+                "services-0-countries_served": ["BE"],
+                "services-0-languages": [dutch],
+            }
+        )
+        self.assertCanCreate(self.directory, MemberOrganisationPage, data)
+        page = MemberOrganisationPage.objects.get(slug="slachtofferhulp-gent")
+        service = page.services.get()
+        self.assertEqual([form.code for form in service.assistance_forms.all()], ["emotional-support"])
+        html = self.client.get(self.directory.url, {"country": "BE"}).content.decode()
+        self.assertIn("Walk-in help Gent", html)
+        self.assertIn('data-code="BE"', html)
+
+    def test_directory_and_profile_are_routable_and_renderable(self):
+        page = add_member(self.directory, "Hulp Brussel", "BE", services=[{"name": "Court help BE"}])
+        self.assertPageIsRoutable(self.directory)
+        self.assertPageIsRenderable(self.directory)
+        self.assertPageIsRoutable(page)
+        self.assertPageIsRenderable(page)
+        self.assertPageIsEditable(page)

@@ -1,4 +1,6 @@
+from django.templatetags.static import static
 from django.urls import include, path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.snippets.models import register_snippet
@@ -22,6 +24,11 @@ def register_admin_urls():
         path("referrals/", include(admin_urls, namespace="vse_referrals")),
         path("reports/directory-services/", DirectoryServicesReportView.as_view(), name=DIRECTORY_REPORT_URL_NAME),
     ]
+
+
+@hooks.register("insert_global_admin_css")
+def insert_global_admin_css():
+    return format_html('<link rel="stylesheet" href="{}">', static("vse_referrals/css/admin.css"))
 
 
 @hooks.register("register_admin_menu_item")

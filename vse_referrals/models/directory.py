@@ -27,6 +27,8 @@ from .organisations import CapacityStatus
 
 STALE_AFTER = timedelta(days=365)
 CHECKBOXES = forms.CheckboxSelectMultiple
+# About a hundred languages: a scrolling box in columns (styles in static/vse_referrals/css/admin.css).
+LANGUAGE_CHECKBOXES = forms.CheckboxSelectMultiple(attrs={"class": "vse-scroll-list"})
 
 
 class Region(models.TextChoices):
@@ -157,7 +159,7 @@ class MemberOrganisationPage(PublicPageMixin, Page):
             [
                 FieldRowPanel([FieldPanel("website"), FieldPanel("email")]),
                 FieldPanel("logo"),
-                FieldPanel("languages", widget=CHECKBOXES),
+                FieldPanel("languages", widget=LANGUAGE_CHECKBOXES),
             ],
             heading=_("Contact"),
         ),
@@ -261,7 +263,7 @@ class MemberService(ClusterableModel, Orderable):
         FieldPanel("funding_sources", widget=CHECKBOXES),
         FieldPanel("funding_notes"),
         FieldPanel("countries_served"),
-        FieldPanel("languages", widget=CHECKBOXES),
+        FieldPanel("languages", widget=LANGUAGE_CHECKBOXES),
         FieldRowPanel([FieldPanel("open_24_7"), FieldPanel("free_of_charge")]),
         FieldPanel("accessibility", widget=CHECKBOXES),
         FieldPanel("eligibility"),
@@ -288,7 +290,7 @@ class MemberHelpline(ClusterableModel, Orderable):
         FieldRowPanel([FieldPanel("label"), FieldPanel("number")]),
         FieldRowPanel([FieldPanel("free"), FieldPanel("open_24_7")]),
         FieldPanel("hours"),
-        FieldPanel("languages", widget=CHECKBOXES),
+        FieldPanel("languages", widget=LANGUAGE_CHECKBOXES),
     ]
 
     class Meta(Orderable.Meta):
