@@ -1,3 +1,4 @@
+import os
 from datetime import timedelta
 
 import pytest
@@ -92,3 +93,41 @@ def private_attachment_root(settings, tmp_path):
     """Each test stores its encrypted attachments in its own temporary folder."""
     settings.VSE_REFERRALS_ATTACHMENT_ROOT = tmp_path / "private"
     return settings.VSE_REFERRALS_ATTACHMENT_ROOT
+
+
+# Browser tests -------------------------------------------------------------------------------
+
+CHROMIUM = os.environ.get("VSE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright (`make test` installs Chromium when it is missing)."""
+    from playwright.sync_api import expect, sync_playwright
+
+    # CI machines are small and busy: wait up to 15 s for what a person would wait for.
+    expect.set_options(timeout=15_000)
+
+    assert os.path.exists(CHROMIUM), f"Chromium not found at {CHROMIUM}: run `make test`, which installs it."
+    # Playwright's sync API keeps an event loop running in this thread; Django's ORM calls made
+    # by the tests themselves are still synchronous, so its async-safety guard is lifted here only.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous

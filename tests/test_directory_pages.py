@@ -378,3 +378,29 @@ class EditorTests(WagtailPageTestCase):
         self.assertPageIsRoutable(page)
         self.assertPageIsRenderable(page)
         self.assertPageIsEditable(page)
+
+
+def test_shipped_css_and_js_name_no_other_host():
+    from pathlib import Path
+
+    import vse_referrals
+
+    static = Path(vse_referrals.__file__).parent / "static"
+    files = [*static.rglob("*.css"), *static.rglob("*.js")]
+    assert len(files) >= 6
+    for path in files:
+        text = path.read_text()
+        assert not re.search(r"(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}", text, re.IGNORECASE), path
+
+
+def test_editors_see_stale_profiles_on_their_dashboard(client, members):
+    from django.contrib.auth.models import Group
+
+    editor = builders.make_user("page-editor")
+    editor.groups.add(Group.objects.get(name="Editors"))
+    client.force_login(editor)
+    html = client.get("/admin/").content.decode()
+    assert "Member profiles to verify" in html and "Support Glasgow" in html
+    assert "Aide Lyon" not in html  # verified recently
+    client.force_login(builders.make_user("no-pages"))
+    assert "Member profiles to verify" not in client.get("/admin/").content.decode()

@@ -31,3 +31,36 @@ class InboxPanel(Component):
             "awaiting_partner_count": awaiting_partner.count(),
             "overdue_count": inbox.tab(self.user, self.organisation, "incoming").filter(inbox.overdue_q()).count(),
         }
+
+
+class StaleProfilesPanel(Component):
+    """Member profiles the editor may edit that nobody has verified for a year."""
+
+    name = "vse_referrals_stale_profiles"
+    order = 60
+    template_name = "vse_referrals/panels/stale_profiles.html"
+
+    def __init__(self, profiles):
+        self.profiles = profiles
+
+    @classmethod
+    def for_user(cls, user):
+        from django.db.models import Q
+        from django.utils import timezone
+        from wagtail.permission_policies.pages import PagePermissionPolicy
+
+        from .models import MemberOrganisationPage
+        from .models.directory import STALE_AFTER
+
+        editable = PagePermissionPolicy().instances_user_has_permission_for(user, "change")
+        cutoff = timezone.localdate() - STALE_AFTER
+        stale = (
+            MemberOrganisationPage.objects.filter(pk__in=editable.values("pk"))
+            .filter(Q(last_verified__isnull=True) | Q(last_verified__lt=cutoff))
+            .order_by("last_verified", "title")
+        )
+        profiles = list(stale[: conf.get("DASHBOARD_LIMIT")])
+        return cls(profiles) if profiles else None
+
+    def get_context_data(self, parent_context):
+        return {"profiles": self.profiles}

@@ -7,7 +7,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail_modeladmin.options import modeladmin_register
 
 from . import admin_urls, permissions
-from .components import InboxPanel
+from .components import InboxPanel, StaleProfilesPanel
 from .menu import ReferralsMenuItem
 from .modeladmin import ReferralNetworkAdminGroup
 from .snippets import DirectoryVocabulariesGroup
@@ -52,3 +52,6 @@ def construct_homepage_panels(request, panels):
     organisation = permissions.organisation_for_user(request.user)
     if organisation is not None:
         panels.append(InboxPanel(request.user, organisation))
+    stale_profiles = StaleProfilesPanel.for_user(request.user)
+    if stale_profiles is not None:
+        panels.append(stale_profiles)
