@@ -118,9 +118,10 @@ def test_bad_input_keeps_what_was_typed(browser, live_server, network):
     page.fill("input[name=name]", "Typed Name Stays")
     page.fill("textarea[name=referral_reason]", "A reason that must survive the error.")
     page.get_by_role("button", name="Preview before sending").click()
-    expect(
-        page.get_by_text("A referral cannot be sent without the victim's consent to share this information.")
-    ).to_be_visible()
+    consent_error = "A referral cannot be sent without the victim's consent to share this information."
+    # Listed in the summary at the top (with a link to the field) and shown at the field itself.
+    expect(page.locator("#vse-error-summary")).to_contain_text(consent_error)
+    expect(page.locator(".w-field__errors, .error-message").filter(has_text=consent_error).first).to_be_visible()
     expect(page.locator("input[name=name]")).to_have_value("Typed Name Stays")
     expect(page.locator("textarea[name=referral_reason]")).to_have_value("A reason that must survive the error.")
     assert ReferralCase.objects.get().status == Status.DRAFT
