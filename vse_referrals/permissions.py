@@ -51,9 +51,9 @@ def cases_for_user(user):
     )
 
 
-def get_case_for_user(user, case_id, queryset=None):
+def get_case_for_user(user, case_id):
     """The case with `case_id` if `user` may see it; Http404 otherwise, whatever the reason."""
-    case = (queryset if queryset is not None else cases_for_user(user)).filter(pk=case_id).first()
+    case = cases_for_user(user).filter(pk=case_id).first()
     if case is None:
         raise Http404
     return case
@@ -65,10 +65,16 @@ RECEIVER = "receiver"
 
 def side_of(user, case):
     """ "sender" or "receiver" for a party to `case`, None for anyone else."""
-    organisation_ids = set(organisations_for_user(user).values_list("pk", flat=True))
-    if case.sending_organisation_id in organisation_ids:
+    return side_for(organisation_for_user(user), case)
+
+
+def side_for(organisation, case):
+    """The side of `case` that `organisation` (the one a user acts for, or None) is on."""
+    if organisation is None:
+        return None
+    if case.sending_organisation_id == organisation.pk:
         return SENDER
-    if case.receiving_organisation_id in organisation_ids and case.status != Status.DRAFT:
+    if case.receiving_organisation_id == organisation.pk and case.status != Status.DRAFT:
         return RECEIVER
     return None
 

@@ -8,7 +8,6 @@ from django.db import models
 from django.template.defaultfilters import date as format_date
 from django.template.defaultfilters import yesno
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 
 from .forms import REFERRAL_SECTIONS
 
@@ -37,12 +36,12 @@ def case_sections(case):
             if value not in ("", None, []):
                 rows.append((case._meta.get_field(name).verbose_name, value))
         if rows:
-            sections.append({"title": title, "rows": rows, "notice": _notice(case, title)})
+            sections.append({"title": title, "rows": rows, "notice": _notice(case, names)})
     return sections
 
 
-def _notice(case, title):
-    if str(title) == str(_("Contact and safety")) and not case.consent_to_contact:
+def _notice(case, names):
+    if "phone" in names and not case.consent_to_contact:
         return gettext("The victim has not agreed to be contacted directly: contact them through %(organisation)s.") % {
             "organisation": case.sending_organisation
         }

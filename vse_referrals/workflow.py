@@ -37,7 +37,7 @@ from .models import (
     ReferralCase,
     Status,
 )
-from .permissions import RECEIVER, SENDER, organisation_for_user, side_of
+from .permissions import RECEIVER, SENDER, organisation_for_user, side_for, side_of
 from .sanitize import has_text, sanitize_html
 
 SYSTEM = "system"
@@ -307,7 +307,8 @@ def perform(case, name, user=None, *, reason="", outcome="", now=None):
     `now` is the moment the transition happens (the current time unless a scheduler passes its own).
     """
     transition = TRANSITIONS[name]
-    side = SYSTEM if user is None else side_of(user, case)
+    organisation = organisation_for_user(user) if user is not None else None
+    side = SYSTEM if user is None else side_for(organisation, case)
     if side != transition.side:
         raise TransitionNotAllowed(gettext("You cannot do this on this referral."))
     reason = (reason or "").strip()
@@ -319,7 +320,6 @@ def perform(case, name, user=None, *, reason="", outcome="", now=None):
         raise ValidationError(errors)
 
     now = now or timezone.now()
-    organisation = organisation_for_user(user) if user is not None else None
     with transaction.atomic():
         current = (
             ReferralCase.objects.select_for_update()
@@ -423,24 +423,26 @@ def add_message(case, user, body_html):
     body = sanitize_html(body_html).strip()
     if not has_text(body):
         raise ValidationError({"body": gettext("Write a message before sending it.")})
-    if side_of(user, case) is None:
+    organisation = organisation_for_user(user)
+    side = side_for(organisation, case)
+    if side is None:
         raise TransitionNotAllowed(gettext("You cannot do this on this referral."))
     if case.status == Status.DRAFT or case.purged_at:
         raise TransitionNotAllowed(gettext("Messages can be sent once the referral has been sent."))
     if not case.is_open:
         raise TransitionNotAllowed(gettext("This referral is closed: its conversation has ended."))
-    organisation = organisation_for_user(user)
     with transaction.atomic():
         message = CaseMessage.objects.create(case=case, author=user, organisation=organisation, body=body)
         CaseEvent.objects.create(case=case, kind=EventKind.MESSAGE, actor=user, organisation=organisation)
-        notifications.notify_activity(case, side_of(user, case), "message")
+        notifications.notify_activity(case, side, "message")
     return message
 
 
 def add_attachment(case, user, upload, content_type):
-    if side_of(user, case) is None:
-        raise TransitionNotAllowed(gettext("You cannot do this on this referral."))
     organisation = organisation_for_user(user)
+    side = side_for(organisation, case)
+    if side is None:
+        raise TransitionNotAllowed(gettext("You cannot do this on this referral."))
     with transaction.atomic():
         attachment = CaseAttachment(
             case=case,
@@ -454,7 +456,7 @@ def add_attachment(case, user, upload, content_type):
         attachment.save()
         CaseEvent.objects.create(case=case, kind=EventKind.ATTACHMENT, actor=user, organisation=organisation)
         if case.status != Status.DRAFT:
-            notifications.notify_activity(case, side_of(user, case), "attachment")
+            notifications.notify_activity(case, side, "attachment")
     return attachment
 
 

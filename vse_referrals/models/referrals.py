@@ -336,10 +336,6 @@ class ReferralCase(models.Model):
     def is_closed(self):
         return self.status in CLOSED_STATUSES
 
-    @property
-    def priority_rank(self):
-        return PRIORITY_RANK[self.priority]
-
     def active_deadline(self):
         """(clock, deadline) the case is running against now, or (None, None)."""
         if self.status in AWAITING_ANSWER:

@@ -37,5 +37,5 @@ class CaseMixin(ContactPointRequiredMixin):
 
     def resolve(self, case_id, **kwargs):
         self.case = permissions.get_case_for_user(self.request.user, case_id)
-        self.is_sender = self.case.sending_organisation_id == self.organisation.pk
-        self.side = permissions.SENDER if self.is_sender else permissions.RECEIVER
+        self.side = permissions.side_for(self.organisation, self.case)
+        self.is_sender = self.side == permissions.SENDER

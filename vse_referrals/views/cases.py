@@ -7,7 +7,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.views.generic import TemplateView, View
 
@@ -46,15 +45,11 @@ class CaseView(CaseMixin, TemplateView):
             }
             for transition in transitions
         ]
-        clock, deadline = case.active_deadline()
         return super().get_context_data(
             case=case,
             viewer_side=self.side,
             is_sender=self.is_sender,
             actions=actions,
-            clock=clock,
-            deadline=deadline,
-            now=timezone.now(),
             timeline=[event for event in events if event.kind not in ACCESS_EVENTS],
             access_log=[event for event in events if event.kind in ACCESS_EVENTS][-50:],
             conversation=case.messages.select_related("author", "organisation"),
