@@ -5,6 +5,7 @@ from datetime import timedelta
 from itertools import combinations
 
 import pytest
+from bs4 import BeautifulSoup
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -256,6 +257,28 @@ def test_public_pages_load_nothing_from_another_host(client, members, directory)
         for tag in LINK_TAG.findall(html):
             assert not re.search(r"""href\s*=\s*["']?\s*(?:https?:)?//""", tag, re.IGNORECASE), tag
         assert "@import" not in html and "url(http" not in html
+
+
+def test_tile_background_is_opt_in_and_credited(client, members, directory, settings):
+    html = client.get(directory.url).content.decode()
+    assert "<image" not in html and "Background:" not in html
+    settings.VSE_REFERRALS_MAP_TILES = {
+        "url": "https://tiles.example.org/{z}/{x}/{y}.png",
+        "attribution": "© Example tile makers",
+        "attribution_url": "https://tiles.example.org/copyright",
+    }
+    page = BeautifulSoup(client.get(directory.url).content, "html.parser")
+    tiles = [image["href"] for image in page.select("svg.vse-map--tiles g.vse-map__tiles image")]
+    assert tiles and all(url.startswith("https://tiles.example.org/") for url in tiles)
+    credit = page.select_one(".vse-map__attribution a")
+    assert credit.text == "© Example tile makers" and credit["href"] == "https://tiles.example.org/copyright"
+    assert "noreferrer" in credit["rel"]
+    # The tile host learns a visitor's address, never which page or filter they looked at.
+    assert page.select_one('meta[name="referrer"]')["content"] == "same-origin"
+    # The in-page update carries the same tiles; profiles have no map and so no tiles.
+    partial = client.get(directory.url, {"language": "en"}, headers={"X-Requested-With": "vse-directory"})
+    assert "https://tiles.example.org/2/" in partial.content.decode()
+    assert "tiles.example.org" not in client.get(members["FR"].url).content.decode()
 
 
 def test_refer_link_only_for_other_members_contact_points(client, members, org_a, org_b):

@@ -381,8 +381,16 @@ def _count_queries(client, url):
     return len(queries), response.json()
 
 
-@pytest.mark.parametrize("path", ["services/?per_page=100", "services/?per_page=100&full=true", "organizations/"])
-def test_queries_do_not_grow_with_members(client, path):
+@pytest.mark.parametrize(
+    "path, listed, expected",
+    [
+        ("services/?per_page=100", "contents", 100),
+        ("services/?per_page=100&full=true", "contents", 100),
+        ("organizations/", "contents", 50),  # one page of the default size
+        ("map/", "members", 100),
+    ],
+)
+def test_queries_do_not_grow_with_members(client, path, listed, expected):
     directory = make_directory()
     url = f"{directory.url}api/{path}"
 
@@ -395,5 +403,5 @@ def test_queries_do_not_grow_with_members(client, path):
     few, few_payload = _count_queries(client, url)
     add_members(95)
     many, many_payload = _count_queries(client, url)
-    assert (len(few_payload["contents"]), len(many_payload["contents"])) == (5, 100 if "services" in path else 50)
+    assert (len(few_payload[listed]), len(many_payload[listed])) == (5, expected)
     assert few == many

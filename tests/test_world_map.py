@@ -1,10 +1,12 @@
 """The member map SVG (vse_referrals.world_map): complete, accessible, escaped, self-contained."""
 
 import json
+import math
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
 from django.utils import translation
 
 from vse_referrals import world_map
@@ -238,3 +240,115 @@ def test_data_files_are_shipped_with_notice():
     for name in ("countries-50m-simplified.geojson", "README.txt", "NOTICE.txt", "PROVENANCE.txt"):
         assert (folder / name).is_file(), name
     assert "Natural Earth" in (folder / "NOTICE.txt").read_text(encoding="utf-8")
+
+
+# Tile background (off by default) ------------------------------------------------------------
+
+TILES = world_map.TileLayer("https://tiles.example.org/{z}/{x}/{y}.png", "© Example tile makers")
+
+
+def tile_boxes(root, zoom):
+    """(z, x, y) -> (x0, y0, x1, y1) of every tile image of one zoom level."""
+    boxes = {}
+    for image in root.iter(f"{{{SVG_NS}}}image"):
+        z, x, y = (int(n) for n in re.search(r"/(\d+)/(\d+)/(\d+)\.png$", image.get("href")).groups())
+        if z == zoom:
+            x0, y0 = float(image.get("x")), float(image.get("y"))
+            boxes[(z, x, y)] = (x0, y0, x0 + float(image.get("width")), y0 + float(image.get("height")))
+    return boxes
+
+
+def test_no_tiles_by_default():
+    svg = render()
+    assert "<image" not in svg and "vse-map--tiles" not in svg
+    assert 'class="vse-map__sphere"' in svg
+
+
+def test_tiles_switch_to_web_mercator_and_keep_every_link():
+    plain, tiled = parse(render()), parse(render(tiles=TILES))
+    assert "vse-map--tiles" in tiled.get("class")
+    assert tiled.get("viewBox") == tiled.get("data-viewbox-europe") == world_map.WEB_MERCATOR.europe_viewbox
+    assert tiled.get("data-viewbox-world") == world_map.WEB_MERCATOR.world_viewbox
+    assert tiled.find(".//svg:path[@class='vse-map__sphere']", NS) is None
+    assert tiled.find("svg:g[@class='vse-map__tiles']", NS).get("aria-hidden") == "true"
+    assert {code: a.get("aria-label") for code, a in links(plain).items()} == {
+        code: a.get("aria-label") for code, a in links(tiled).items()
+    }
+    # The shapes moved to the tiles' projection: France's anchor is a Web-Mercator point.
+    fx, fy = (float(n) for n in links(tiled)["FR"].get("data-anchor").split())
+    assert abs(fx - world_map.WEB_MERCATOR.project(2.5, 46.5)[0]) < 15
+    assert abs(fy - world_map.WEB_MERCATOR.project(2.5, 46.5)[1]) < 15
+
+
+def test_web_mercator_views_share_one_aspect_and_fit_the_square():
+    europe = [float(n) for n in world_map.WEB_MERCATOR.europe_viewbox.split()]
+    world = [float(n) for n in world_map.WEB_MERCATOR.world_viewbox.split()]
+    assert europe[2] / europe[3] == world[2] / world[3] == 1.6  # the stylesheet's 8 / 5 box
+    assert 0 <= world[0] <= europe[0] and europe[0] + europe[2] <= world[0] + world[2] <= 1000
+    assert 0 <= world[1] <= europe[1] and europe[1] + europe[3] <= world[1] + world[3] <= 1000
+    for lon, lat in ((-21.9, 64.1), (33.4, 35.2), (14.5, 35.9), (25.8, 70.0)):  # Reykjavík, Cyprus, Malta, north Norway
+        x, y = world_map.WEB_MERCATOR.project(lon, lat)
+        assert europe[0] < x < europe[0] + europe[2] and europe[1] < y < europe[1] + europe[3], (lon, lat)
+
+
+def test_tiles_are_where_slippy_map_tiles_are():
+    # Tile numbers of Paris by the OpenStreetMap formula, independent of the map's code.
+    lon, lat, zoom = 2.35, 48.86, world_map.TILE_ZOOM["europe"]
+    n = 2**zoom
+    tx = int((lon + 180) / 360 * n)
+    ty = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    x0, y0, x1, y1 = tile_boxes(parse(render(tiles=TILES)), zoom)[(zoom, tx, ty)]
+    px, py = world_map.WEB_MERCATOR.project(lon, lat)
+    assert x0 <= px <= x1 and y0 <= py <= y1
+
+
+def test_tiles_cover_both_views_and_nothing_else():
+    root = parse(render(tiles=TILES))
+    for view in ("world", "europe"):
+        zoom = world_map.TILE_ZOOM[view]
+        boxes = tile_boxes(root, zoom)
+        vx, vy, vw, vh = (float(n) for n in getattr(world_map.WEB_MERCATOR, f"{view}_viewbox").split())
+        # Every tile touches the view, and every point of the view is on a tile.
+        assert all(x0 < vx + vw and x1 > vx and y0 < vy + vh and y1 > vy for x0, y0, x1, y1 in boxes.values())
+        for i in range(11):
+            for j in range(11):
+                px, py = vx + vw * i / 10, vy + vh * j / 10
+                assert any(x0 <= px <= x1 and y0 <= py <= y1 for x0, y0, x1, y1 in boxes.values()), (view, px, py)
+    assert len(list(root.iter(f"{{{SVG_NS}}}image"))) <= 40  # what each visitor's browser fetches
+
+
+def test_tiles_are_the_only_other_host():
+    svg = render({code: 1 for code in world_map.area_names()}, tiles=TILES)
+    urls = set(re.findall(r"[a-z][a-z0-9+.-]*://[^\s\"'<>)/]*", svg, flags=re.I))
+    assert urls == {"http://www.w3.org", "https://tiles.example.org"}
+
+
+@pytest.mark.parametrize(
+    "value, problem",
+    [
+        ("https://tiles.example.org/{z}/{x}/{y}.png", "must be a dict"),
+        ({"url": "http://tiles.example.org/{z}/{x}/{y}.png", "attribution": "x"}, "https://"),
+        ({"url": "//tiles.example.org/{z}/{x}/{y}.png", "attribution": "x"}, "https://"),
+        ({"url": "https://tiles.example.org/{z}/{x}.png", "attribution": "x"}, "{z}, {x} and {y}"),
+        ({"url": "https://tiles.example.org/{z}/{x}/{y}.png"}, "'attribution' is required"),
+        ({"url": "https://tiles.example.org/{z}/{x}/{y}.png", "attribution": "  "}, "'attribution' is required"),
+        (
+            {"url": "https://t.example.org/{z}/{x}/{y}.png", "attribution": "x", "attribution_url": "javascript:x"},
+            "'attribution_url'",
+        ),
+    ],
+)
+def test_bad_tile_settings_are_explained(value, problem):
+    problems = world_map.tile_setting_problems(value)
+    assert any(problem in text for text in problems), problems
+    with pytest.raises(ValueError):
+        world_map.TileLayer.from_setting(value)
+
+
+def test_sound_or_absent_tile_settings():
+    value = {"url": TILES.url, "attribution": TILES.attribution, "attribution_url": "https://tiles.example.org/c"}
+    assert world_map.tile_setting_problems(value) == []
+    assert world_map.TileLayer.from_setting(value) == world_map.TileLayer(
+        TILES.url, TILES.attribution, "https://tiles.example.org/c"
+    )
+    assert world_map.TileLayer.from_setting(None) is None and world_map.tile_setting_problems(None) == []

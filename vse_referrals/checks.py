@@ -1,4 +1,4 @@
-"""Start-up checks of the settings that protect case data."""
+"""Start-up checks of the settings that protect case data and the directory's visitors."""
 
 from pathlib import Path
 
@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.checks import Error, Tags, register
 from django.core.exceptions import ImproperlyConfigured
 
-from . import conf, crypto
+from . import conf, crypto, world_map
 
 
 @register(Tags.security)
@@ -41,3 +41,11 @@ def check_attachment_root(app_configs, **kwargs):
                 )
             )
     return errors
+
+
+@register(Tags.security)
+def check_map_tiles(app_configs, **kwargs):
+    return [
+        Error(f"VSE_REFERRALS_MAP_TILES: {problem}.", id="vse_referrals.E004")
+        for problem in world_map.tile_setting_problems(conf.get("MAP_TILES"))
+    ]

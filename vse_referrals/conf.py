@@ -15,6 +15,14 @@
 | REFERENCE_PREFIX | "VSE" | prefix of human references (VSE-2026-00042) |
 | RETENTION_DAYS | 365 | personal data of closed cases is purged this many days after closing |
 | QUICK_EXIT_URL | "about:blank" | where "Leave this site quickly" goes (e.g. a neutral news or weather page) |
+| MAP_TILES | None (off) | tile background of the directory map, see below |
+
+MAP_TILES turns on a raster tile background under the directory map, e.g.
+``{"url": "https://tiles.example.org/{z}/{x}/{y}.png", "attribution": "© OpenStreetMap contributors",
+"attribution_url": "https://tiles.example.org/copyright"}``. It is the one setting that makes public
+pages request another host: every visitor's browser then asks the tile host for about 36 tiles
+(their IP address and the time reach it; the page address does not, the pages send no referrer
+to other hosts). Off by default; use a tile host you trust or run one yourself.
 """
 
 from datetime import timedelta
@@ -51,6 +59,7 @@ DEFAULTS = {
     "REFERENCE_PREFIX": "VSE",
     "RETENTION_DAYS": 365,
     "QUICK_EXIT_URL": "about:blank",
+    "MAP_TILES": None,
 }
 
 

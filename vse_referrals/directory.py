@@ -126,14 +126,14 @@ def members_with_services(directory, services):
 
 
 def directory_context(directory, request):
-    from django.conf import settings
-
-    from .world_map import ATTRIBUTION, render_map
+    from . import conf
+    from .world_map import ATTRIBUTION, TileLayer, render_map
 
     services, form = filter_services(directory, request.GET)
     counts = area_counts(services)
     selected = form.cleaned_data.get("country") if form.is_valid() else None
     query = request.GET.copy()
+    tiles = TileLayer.from_setting(conf.get("MAP_TILES"))
 
     def link(code):
         query["country"] = code
@@ -143,7 +143,9 @@ def directory_context(directory, request):
         "filters": form,
         "members": members_with_services(directory, services),
         "service_count": sum(counts.values()),
-        "map_svg": render_map(counts, selected=selected, link=link, labels=dict(countries) | dict(Region.choices)),
+        "map_svg": render_map(
+            counts, selected=selected, link=link, labels=dict(countries) | dict(Region.choices), tiles=tiles
+        ),
         "map_attribution": ATTRIBUTION,
-        "tile_background": getattr(settings, "VSE_REFERRALS_MAP_TILES_URL", None),
+        "map_tiles": tiles,
     }

@@ -9,7 +9,7 @@ labels, the Europe / World zoom and in-page selection.
 Public API
 ----------
 
-``render_map(members, *, selected=None, link=default_link, labels=None, dom_id="vse-map")``
+``render_map(members, *, selected=None, link=default_link, labels=None, dom_id="vse-map", tiles=None)``
     Return the ``<svg>`` element as a ``SafeString``.
 
     ``members``
@@ -31,6 +31,12 @@ Public API
     ``dom_id``
         ``id`` of the ``<svg>``, and prefix of every other ``id`` in it: give each map on a
         page its own.
+    ``tiles``
+        A ``TileLayer`` to draw under the shapes, or ``None`` (the default: the map makes no
+        request at all). With tiles the map switches to the Web-Mercator projection the tiles
+        use (``WEB_MERCATOR``), gets the class ``vse-map--tiles`` and, instead of the ocean,
+        ``<g class="vse-map__tiles" aria-hidden="true">`` of ``<image>`` elements: the world
+        at zoom ``TILE_ZOOM["world"]`` and, above it, Europe at ``TILE_ZOOM["europe"]``.
 
     Structure, in painting order::
 
@@ -61,6 +67,13 @@ Public API
     stylesheet gives narrow screens a 3:2 box, which the Europe view fills ("slice": the
     Atlantic and the Caspian are cropped) and the World view fits ("meet", set by the script).
 
+``NATURAL_EARTH``, ``WEB_MERCATOR``
+    The two projections (``project(lon, lat) -> (x, y)`` and the two view boxes).
+
+``TileLayer(url, attribution, attribution_url="")``, ``TileLayer.from_setting(value)``
+    A tile background (``{z}/{x}/{y}`` URL template on HTTPS, with the attribution its
+    provider requires). ``tile_setting_problems(value)`` lists what is wrong with a setting.
+
 ``ATTRIBUTION``
     Translatable text that pages showing the map must display next to it (Natural Earth
     attribution and the de-facto borders note).
@@ -73,7 +86,10 @@ Projection: Natural Earth I (Šavrič, Jenny, Patterson & Hurni, 2011), a polyno
 pseudo-cylindrical world projection with the central meridian at Greenwich, which keeps Europe
 in the middle with little distortion. Antarctica is left out (no member there; it would only
 add height) and the map is cut at 58°S. Coordinates are rounded to 0.1 unit of a 1000 x 500
-``viewBox``; rings smaller than ``MIN_RING`` units are dropped.
+``viewBox``; rings smaller than ``MIN_RING`` units are dropped. With tiles: Web Mercator
+(EPSG:3857) on a 1000 x 1000 square, the whole tile pyramid's zoom 0, so that tile (z, x, y)
+is the square of side 1000 / 2**z at (x, y) times that side; its views have a 1.6:1 aspect,
+which the stylesheet gives the map box.
 """
 
 from __future__ import annotations
@@ -94,31 +110,36 @@ __all__ = [
     "ATTRIBUTION",
     "EUROPE_VIEWBOX",
     "MICROSTATES",
+    "NATURAL_EARTH",
+    "TILE_ZOOM",
     "UK_NATIONS",
+    "WEB_MERCATOR",
     "WORLD_VIEWBOX",
+    "Projection",
+    "TileLayer",
     "area_names",
     "default_link",
     "render_map",
+    "tile_setting_problems",
 ]
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "world" / "countries-50m-simplified.geojson"
 
 WIDTH, HEIGHT = 1000, 500
-WORLD_VIEWBOX = f"0 0 {WIDTH} {HEIGHT}"
-# Iceland to the Caspian Sea, North Cape to Cyprus and Israel; same 2:1 aspect as the world.
-EUROPE_VIEWBOX = "414 62 248 124"
 
 ATTRIBUTION = _(
     "Made with Natural Earth. Borders are shown as they are on the ground (de facto) "
     "and imply no position on any territorial dispute."
 )
 
-# Projection: units per radian, and where (0°, 0°) lands in the viewBox.
+# Natural Earth I: units per radian, and where (0°, 0°) lands in the viewBox.
 _SCALE = 181.0
 _CX, _CY = 500.0, 287.0
 # Shapes are dropped entirely when they lie south of this (only Antarctica does).
 _SOUTH_LIMIT = -58.5
 _EXCLUDED = frozenset({"AQ"})
+# Web Mercator stops where the square ends.
+_MERCATOR_MAX_LAT = 85.0511287798
 
 # Rings whose projected bounding box is smaller than this in both directions are not drawn.
 MIN_RING = 0.5
@@ -146,7 +167,7 @@ def default_link(code: str) -> str:
     return f"?country={code}"
 
 
-def _project(lon: float, lat: float) -> tuple[float, float]:
+def _natural_earth(lon: float, lat: float) -> tuple[float, float]:
     """Natural Earth I projection, in viewBox units (y down)."""
     lam = math.radians(lon)
     phi = math.radians(lat)
@@ -155,6 +176,99 @@ def _project(lon: float, lat: float) -> tuple[float, float]:
     x = lam * (0.8707 - 0.131979 * p2 + p4 * (-0.013791 + p4 * p2 * (0.003971 - 0.001529 * p2)))
     y = phi * (1.007226 + p2 * (0.015085 + p4 * (-0.044475 + 0.028874 * p2 - 0.005916 * p4)))
     return _CX + _SCALE * x, _CY - _SCALE * y
+
+
+def _web_mercator(lon: float, lat: float) -> tuple[float, float]:
+    """Web Mercator on a WIDTH x WIDTH square (tile zoom 0), y down."""
+    phi = math.radians(max(-_MERCATOR_MAX_LAT, min(_MERCATOR_MAX_LAT, lat)))
+    x = WIDTH * (lon + 180) / 360
+    y = WIDTH * (0.5 - math.log(math.tan(math.pi / 4 + phi / 2)) / (2 * math.pi))
+    return x, y
+
+
+@dataclass(frozen=True)
+class Projection:
+    name: str
+    project: Callable[[float, float], tuple[float, float]]
+    world_viewbox: str
+    # Iceland to the Caspian Sea, North Cape to Cyprus and Israel; same aspect as the world.
+    europe_viewbox: str
+
+
+NATURAL_EARTH = Projection("natural-earth", _natural_earth, f"0 0 {WIDTH} {HEIGHT}", "414 62 248 124")
+# 82°N to 58.5°S; Europe from 70°N to 30°N: both 1.6:1.
+WEB_MERCATOR = Projection("web-mercator", _web_mercator, "0 74 1000 625", "403 221 306 191.25")
+
+WORLD_VIEWBOX = NATURAL_EARTH.world_viewbox
+EUROPE_VIEWBOX = NATURAL_EARTH.europe_viewbox
+_project = _natural_earth
+
+# Tile zoom of each view: about one tile pixel per screen pixel of a phone or laptop map.
+TILE_ZOOM = {"world": 2, "europe": 4}
+
+
+@dataclass(frozen=True)
+class TileLayer:
+    """A raster tile background: the one opt-in request to another host (see conf.py)."""
+
+    url: str  # https://tiles.example.org/{z}/{x}/{y}.png
+    attribution: str  # what the provider requires next to the map, e.g. "© OpenStreetMap contributors"
+    attribution_url: str = ""
+
+    @classmethod
+    def from_setting(cls, value) -> TileLayer | None:
+        """The layer of a ``VSE_REFERRALS_MAP_TILES`` value (``None``: no tiles); see ``tile_setting_problems``."""
+        if not value:
+            return None
+        if tile_setting_problems(value):
+            raise ValueError("; ".join(tile_setting_problems(value)))
+        return cls(value["url"], value["attribution"], value.get("attribution_url", ""))
+
+    def tile_url(self, z: int, x: int, y: int) -> str:
+        return self.url.replace("{z}", str(z)).replace("{x}", str(x)).replace("{y}", str(y))
+
+
+def tile_setting_problems(value) -> list[str]:
+    """What is wrong with a ``VSE_REFERRALS_MAP_TILES`` value; empty when it is off or sound."""
+    if not value:
+        return []
+    if not isinstance(value, Mapping):
+        return ["must be a dict with 'url' and 'attribution'"]
+    problems = []
+    url = value.get("url") or ""
+    if not (isinstance(url, str) and url.startswith("https://")):
+        problems.append("'url' must be an https:// address (tiles over plain HTTP reveal what a visitor looks at)")
+    elif not all(part in url for part in ("{z}", "{x}", "{y}")):
+        problems.append("'url' must contain {z}, {x} and {y}")
+    if not str(value.get("attribution") or "").strip():
+        problems.append("'attribution' is required: tile providers require their credit next to the map")
+    link = value.get("attribution_url") or ""
+    if link and not str(link).startswith("https://"):
+        problems.append("'attribution_url' must be an https:// address")
+    return problems
+
+
+def _tile_images(tiles: TileLayer, zoom: int, viewbox: str) -> list[SafeString]:
+    """The ``<image>`` tiles of one zoom level that cover ``viewbox`` (Web-Mercator units)."""
+    x0, y0, width, height = (float(n) for n in viewbox.split())
+    count = 2**zoom
+    side = WIDTH / count
+    columns = range(max(0, math.floor(x0 / side)), min(count, math.ceil((x0 + width) / side)))
+    rows = range(max(0, math.floor(y0 / side)), min(count, math.ceil((y0 + height) / side)))
+    # A hair wider than the tile, so that anti-aliasing leaves no seam between neighbours.
+    size = f"{side + 0.1:g}"
+    return [
+        format_html(
+            '<image href="{}" x="{}" y="{}" width="{}" height="{}" preserveAspectRatio="none"/>',
+            tiles.tile_url(zoom, tx, ty),
+            f"{tx * side:g}",
+            f"{ty * side:g}",
+            size,
+            size,
+        )
+        for ty in rows
+        for tx in columns
+    ]
 
 
 def _num(tenths: int) -> str:
@@ -252,12 +366,12 @@ def _bbox(points) -> tuple[float, float, float, float]:
     return min(xs), min(ys), max(xs), max(ys)
 
 
-def _build_area(code: str | None, features: list[dict]) -> _Area:
+def _build_area(code: str | None, features: list[dict], project: Callable) -> _Area:
     paths: list[str] = []
     boxes = []
     for feature in features:
         for ring in (piece for raw in _rings(feature["geometry"]) for piece in _split_antimeridian(raw)):
-            projected = [_project(lon, lat) for lon, lat in ring]
+            projected = [project(lon, lat) for lon, lat in ring]
             box = _bbox(projected)
             boxes.append(box)
             if box[2] - box[0] < MIN_RING and box[3] - box[1] < MIN_RING:
@@ -283,8 +397,8 @@ def _build_area(code: str | None, features: list[dict]) -> _Area:
 
 
 @functools.cache
-def _areas() -> tuple[_Area, ...]:
-    """Every area of the map, projected, in a stable order (by code; unnamed areas last)."""
+def _features() -> tuple[dict[str, list[dict]], list[dict]]:
+    """The shipped features to draw: by ISO code, and those without a code."""
     with DATA_FILE.open(encoding="utf-8") as fh:
         collection = json.load(fh)
     by_code: dict[str, list[dict]] = {}
@@ -299,14 +413,21 @@ def _areas() -> tuple[_Area, ...]:
             by_code.setdefault(code.upper(), []).append(feature)
         else:
             uncoded.append(feature)
-    areas = [_build_area(code, features) for code, features in sorted(by_code.items())]
-    areas += [_build_area(None, [feature]) for feature in uncoded]
+    return by_code, uncoded
+
+
+@functools.cache
+def _areas(projection: Projection = NATURAL_EARTH) -> tuple[_Area, ...]:
+    """Every area of the map, projected, in a stable order (by code; unnamed areas last)."""
+    by_code, uncoded = _features()
+    areas = [_build_area(code, features, projection.project) for code, features in sorted(by_code.items())]
+    areas += [_build_area(None, [feature], projection.project) for feature in uncoded]
     return tuple(areas)
 
 
 @functools.cache
 def _sphere_path() -> str:
-    """Outline of the projected globe between the map's latitude limits (the ocean)."""
+    """Outline of the globe in Natural Earth I between the map's latitude limits (the ocean)."""
     east = [_project(180, lat) for lat in range(90, -59, -2)]
     west = [_project(-180, lat) for lat in range(-58, 91, 2)]
     points = [(round(x * 10), round(y * 10)) for x, y in east + west]
@@ -334,8 +455,10 @@ def render_map(
     link: Callable[[str], str] = default_link,
     labels: Mapping[str, str] | None = None,
     dom_id: str = "vse-map",
+    tiles: TileLayer | None = None,
 ) -> SafeString:
     """Render the member map as an inline ``<svg>``; see the module docstring."""
+    projection = WEB_MERCATOR if tiles else NATURAL_EARTH
     counts: dict[str, int] = {}
     for code, count in members.items():
         if count and count > 0:
@@ -377,7 +500,8 @@ def render_map(
     markers: list[tuple[str, SafeString]] = []  # (sort key, link) of markers with members
     uk_has_members = any(code in counts for code in UK_NATIONS)
 
-    for area in _areas():
+    areas = _areas(projection)
+    for area in areas:
         code = area.code
         is_member = code is not None and code in counts
         if not is_member:
@@ -405,39 +529,50 @@ def render_map(
 
     for code, (point, fallback) in UK_NATIONS.items():
         if code in counts:
-            x, y = _project(*point)
+            x, y = projection.project(*point)
             anchor = (round(x, 1), round(y, 1))
             circle = format_html(_MARKER, *anchor, MARKER_RADIUS)
             markers.append(member_link(code, str(fallback), anchor, circle, " vse-map__area--marker"))
 
     # The selected shape's outline, drawn again above its neighbours (which would hide half of it).
     outline = ""
-    if selected in counts and any(area.code == selected and area.d and not area.marker for area in _areas()):
+    if selected in counts and any(area.code == selected and area.d and not area.marker for area in areas):
         outline = format_html(
             '<use class="vse-map__outline" href="#{}-{}-shape" aria-hidden="true"/>', dom_id, selected
         )
 
+    if tiles:
+        images = [
+            image
+            for view in ("world", "europe")
+            for image in _tile_images(tiles, TILE_ZOOM[view], getattr(projection, f"{view}_viewbox"))
+        ]
+        background = format_html('<g class="vse-map__tiles" aria-hidden="true">{}</g>', mark_safe("".join(images)))
+    else:
+        background = format_html('<path class="vse-map__sphere" d="{}" aria-hidden="true"/>', mark_safe(_sphere_path()))
+
     return format_html(
-        '<svg xmlns="http://www.w3.org/2000/svg" id="{id}" class="vse-map" viewBox="{europe}"'
+        '<svg xmlns="http://www.w3.org/2000/svg" id="{id}" class="vse-map{tiles_class}" viewBox="{europe}"'
         ' preserveAspectRatio="xMidYMid slice" role="group" aria-labelledby="{id}-title"'
         ' data-view="europe" data-viewbox-europe="{europe}" data-viewbox-world="{world}"{selected}'
         ' data-label-europe="{label_europe}" data-label-world="{label_world}" data-label-zoom="{label_zoom}">'
         '<title id="{id}-title">{title}</title>'
-        '<path class="vse-map__sphere" d="{sphere}" aria-hidden="true"/>'
+        "{background}"
         '<g class="vse-map__plain" aria-hidden="true">{plain}{dots}</g>'
         '<g class="vse-map__members">{shaded}</g>'
         "{outline}"
         '<g class="vse-map__markers">{markers}</g>'
         "</svg>",
         id=dom_id,
-        europe=EUROPE_VIEWBOX,
-        world=WORLD_VIEWBOX,
+        tiles_class=" vse-map--tiles" if tiles else "",
+        europe=projection.europe_viewbox,
+        world=projection.world_viewbox,
         selected=format_html(' data-selected="{}"', selected) if selected else "",
         label_europe=gettext("Europe"),
         label_world=gettext("World"),
         label_zoom=gettext("Map view"),
         title=gettext("Countries with member victim support services"),
-        sphere=mark_safe(_sphere_path()),
+        background=background,
         plain=mark_safe("".join(plain)),
         dots=mark_safe("".join(dots)),
         shaded=mark_safe("".join(html for _key, html in sorted(shaded))),
