@@ -6,8 +6,10 @@ from itertools import combinations
 
 import pytest
 from bs4 import BeautifulSoup
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import Page, Site
 from wagtail.test.utils import WagtailPageTestCase
@@ -341,12 +343,13 @@ class EditorTests(WagtailPageTestCase):
         self.directory = root.add_child(instance=MemberDirectoryPage(title="Find support", slug="find-support"))
         self.login()
 
-    def test_editor_adds_a_member_with_a_service_and_it_reaches_the_map(self):
+    def member_form_data(self, slug):
+        """What the page editor posts for a new member with one service."""
         dutch = Language.objects.get(code="nl").pk
         data = nested_form_data(
             {
                 "title": "Slachtofferhulp Gent",
-                "slug": "slachtofferhulp-gent",
+                "slug": slug,
                 "country": "BE",
                 "region": "",
                 "summary": "Support for victims in Ghent.",
@@ -386,13 +389,27 @@ class EditorTests(WagtailPageTestCase):
                 "services-0-languages": [dutch],
             }
         )
-        self.assertCanCreate(self.directory, MemberOrganisationPage, data)
+        return data
+
+    def test_editor_adds_a_member_with_a_service_and_it_reaches_the_map(self):
+        self.assertCanCreate(self.directory, MemberOrganisationPage, self.member_form_data("slachtofferhulp-gent"))
         page = MemberOrganisationPage.objects.get(slug="slachtofferhulp-gent")
         service = page.services.get()
         self.assertEqual([form.code for form in service.assistance_forms.all()], ["emotional-support"])
         html = self.client.get(self.directory.url, {"country": "BE"}).content.decode()
         self.assertIn("Walk-in help Gent", html)
         self.assertIn('data-code="BE"', html)
+
+    def test_a_profile_cannot_take_the_address_of_the_api(self):
+        url = reverse("wagtailadmin_pages:add", args=("vse_referrals", "memberorganisationpage", self.directory.pk))
+        response = self.client.post(url, self.member_form_data("api"))
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("choose another slug", str(response.context["form"].errors["slug"]))
+        self.assertFalse(MemberOrganisationPage.objects.exists())
+        with self.assertRaises(ValidationError):
+            add_member(self.directory, "API", "BE")  # the slug "api" from the title
+        # The API still answers at its address.
+        self.assertEqual(self.client.get(f"{self.directory.url}api/").json()["version"], "3.0")
 
     def test_directory_and_profile_are_routable_and_renderable(self):
         page = add_member(self.directory, "Hulp Brussel", "BE", services=[{"name": "Court help BE"}])

@@ -10,6 +10,7 @@ import uuid
 from datetime import timedelta
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -115,6 +116,11 @@ class MemberDirectoryPage(PublicPageMixin, RoutablePageMixin, Page):
 
         return directory_api.not_found(self, request, unknown)
 
+    @classmethod
+    def reserved_slugs(cls):
+        """First segments of the page's own routes: a profile with such a slug would be unreachable."""
+        return {str(pattern.pattern).split("/")[0] for pattern in cls.get_subpage_urls()} - {""}
+
 
 class MemberOrganisationPage(PublicPageMixin, Page):
     hsds_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -181,6 +187,16 @@ class MemberOrganisationPage(PublicPageMixin, Page):
 
     class Meta:
         verbose_name = _("member profile")
+
+    def clean(self):
+        super().clean()
+        if self.slug in MemberDirectoryPage.reserved_slugs():
+            raise ValidationError(
+                {
+                    "slug": _("The directory's data API uses the address “%(slug)s”: choose another slug.")
+                    % {"slug": self.slug}
+                }
+            )
 
     def get_context(self, request, *args, **kwargs):
         from .. import permissions
