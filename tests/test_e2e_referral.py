@@ -13,7 +13,8 @@ from vse_referrals.models import ContactPoint, ReferralCase, Status
 
 from . import builders
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Real transactions for the live server; what migrations made is restored before each test.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture

@@ -1,9 +1,4 @@
-"""A visitor uses the public directory in Chromium: filters without reload, the map, a phone, no JavaScript.
-
-Known wrinkle: the admin dashboard of the referral browser tests fails (NoReverseMatch for the
-page explorer) when it runs after these tests in the same process, so this module's name sorts
-after them. Investigating that is open work (see the issue notes).
-"""
+"""A visitor uses the public directory in Chromium: filters without reload, the map, a phone, no JavaScript."""
 
 import pytest
 from playwright.sync_api import expect
@@ -12,37 +7,24 @@ from vse_referrals.models import MemberDirectoryPage
 
 from .test_directory_pages import add_member
 
-# The live server needs committed data, so these tests use real transactions; the database is
-# flushed between them, so each builds the rows migrations would have made (site, terms).
-pytestmark = pytest.mark.django_db(transaction=True)
+# The live server needs committed data, so these tests use real transactions; the flush after
+# each test would also remove what migrations made (root page, site, vocabularies), so that is
+# restored before each test (serialized rollback).
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture
 def directory_url(live_server):
-    from wagtail.models import Locale, Page, Site
+    from wagtail.models import Site
 
-    from vse_referrals.models import Language, VictimType
-
-    for code, name in (("all-victims-of-crime", "All victims of crime"), ("domestic-violence", "Domestic violence")):
-        VictimType.objects.get_or_create(code=code, defaults={"name": name})
-    Language.objects.get_or_create(code="en", defaults={"name": "English"})
-    Locale.objects.get_or_create(language_code="en")
-    root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
-    site = Site.objects.filter(is_default_site=True).first()
-    if site is None:
-        home = root.add_child(instance=Page(title="Home", slug="home"))
-        site = Site.objects.create(hostname="localhost", root_page=home, is_default_site=True)
+    site = Site.objects.get(is_default_site=True)
     directory = site.root_page.add_child(instance=MemberDirectoryPage(title="Find support", slug="find-support"))
     add_member(directory, "Aide Lyon", "FR", services=[{"name": "Court help FR", "victims": ["all-victims-of-crime"]}])
     add_member(directory, "Hilfe Köln", "DE", services=[{"name": "Violence line DE", "victims": ["domestic-violence"]}])
     add_member(
         directory, "Support Valletta", "MT", services=[{"name": "Court help MT", "victims": ["all-victims-of-crime"]}]
     )
-    yield f"{live_server.url}{directory.url}"
-    # The flush after each test removes the site; Wagtail's cached site root paths must go too.
-    from django.core.cache import cache
-
-    cache.clear()
+    return f"{live_server.url}{directory.url}"
 
 
 def test_filters_and_map_work_without_reloading(browser, directory_url):
