@@ -3,6 +3,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.db import connections
 
 from vse_referrals.models import ContactPoint, Organisation
 
@@ -96,6 +97,12 @@ def private_attachment_root(settings, tmp_path):
 
 
 # Browser tests -------------------------------------------------------------------------------
+#
+# Tests with real transactions (the browser tests, whose live server needs committed data) use
+# `django_db(transaction=True, serialized_rollback=True)`: the flush after each of them removes
+# what migrations made (root page, site, groups, vocabularies), and serialized rollback puts it
+# back before the next one. Every such test must ask for it: after a serialized test the flush
+# skips post_migrate, so a test without it would find no content types or permissions.
 
 CHROMIUM = os.environ.get("VSE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -121,8 +128,16 @@ def browser():
     # by the tests themselves are still synchronous, so its async-safety guard is lifted here only.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    outside = {alias: connections[alias] for alias in connections}
     try:
         with sync_playwright() as playwright:
+            # Inside Playwright's context Django opens new connection objects to the same test
+            # database; they need the snapshot of what migrations made, which serialized rollback
+            # restores before each browser test (the flush after each test removes it).
+            for alias, connection in outside.items():
+                snapshot = getattr(connection, "_test_serialized_contents", None)
+                if snapshot is not None:
+                    connections[alias]._test_serialized_contents = snapshot
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             yield browser
             browser.close()

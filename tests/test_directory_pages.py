@@ -214,9 +214,39 @@ def test_uk_nation_filter_and_map_marker(client, members, directory):
 
 
 def test_invalid_filter_value_is_explained_and_ignored(client, members, directory):
+    # An old shared link: the unknown value is left out, the valid filter still applies.
     response = client.get(directory.url, {"victim_type": "no-such-term", "country": "FR"})
     assert response.status_code == 200
-    assert "Select a valid choice" in response.content.decode()
+    assert services_listed(response) == ["Court help FR", "Violence line FR"]
+    page = BeautifulSoup(response.content, "html.parser")
+    field = page.select_one("select[name=victim_type]")
+    assert field["aria-invalid"] == "true"
+    error = page.select_one(f"#{field['aria-describedby']}")
+    assert "it was left out" in error.text
+    response = client.get(directory.url, {"country": "ZZ", "language": "en"})
+    assert services_listed(response) == ["Court help DE", "Violence line SCT"]
+    assert "No member works in “ZZ”: showing every country." in response.content.decode()
+
+
+def test_the_map_stays_a_way_to_choose_another_country(client, members, directory):
+    response = client.get(directory.url, {"country": "FR"})
+    assert services_listed(response) == ["Court help FR", "Violence line FR"]
+    svg = BeautifulSoup(response.content, "html.parser").select_one("svg.vse-map")
+    areas = {a["data-code"]: a for a in svg.select("a.vse-map__area")}
+    assert areas["FR"].get("aria-current") == "true"
+    assert areas["DE"]["href"] == "?country=DE"  # the other member countries are still links
+    assert len(areas) > 2
+    # The other filters still narrow the map: France has no English service.
+    html = client.get(directory.url, {"country": "DE", "language": "en"}).content.decode()
+    assert 'data-code="DE"' in html and 'data-code="FR"' not in html
+
+
+def test_a_selected_country_outside_europe_opens_the_world_view(client, members, directory):
+    add_member(directory, "Help Boston", "US", services=[{"name": "Court help US"}])
+    svg = BeautifulSoup(client.get(directory.url, {"country": "US"}).content, "html.parser").select_one("svg")
+    assert svg["data-view"] == "world" and svg["viewbox"] == svg["data-viewbox-world"]
+    svg = BeautifulSoup(client.get(directory.url, {"country": "DE"}).content, "html.parser").select_one("svg")
+    assert svg["data-view"] == "europe" and svg["viewbox"] == svg["data-viewbox-europe"]
 
 
 def test_partial_results_for_filtering_without_reload(client, members, directory):
@@ -444,3 +474,25 @@ def test_editors_see_stale_profiles_on_their_dashboard(client, members):
     assert "Aide Lyon" not in html  # verified recently
     client.force_login(builders.make_user("no-pages"))
     assert "Member profiles to verify" not in client.get("/admin/").content.decode()
+
+
+def test_helpline_facts_read_as_a_list_without_stray_separators(client, members):
+    page = members["DE"]
+    MemberHelpline.objects.create(page=page, label="Court line", number="0800 123", free=True)
+    night = MemberHelpline.objects.create(
+        page=page, label="Night line", number="0800 456", free=False, hours="<b>9-17</b>"
+    )
+    night.languages.set(Language.objects.filter(code__in=["de", "en"]))
+    night.save()
+    soup = BeautifulSoup(client.get(page.url).content, "html.parser")
+    facts = [" ".join(li.select_one(".vse-muted").text.split()) for li in soup.select(".vse-helplines li")]
+    assert facts == ["free to call", "<b>9-17</b> · English, German"]  # the hours are text, not markup
+
+
+def test_less_used_filters_are_folded_unless_in_use(client, members, directory):
+    details = BeautifulSoup(client.get(directory.url).content, "html.parser").select_one("details.vse-more-filters")
+    assert not details.has_attr("open")
+    assert {field["name"] for field in details.select("select, input")} == {"access", "accessibility", "open_24_7"}
+    response = client.get(directory.url, {"open_24_7": "on"})
+    assert BeautifulSoup(response.content, "html.parser").select_one("details.vse-more-filters").has_attr("open")
+    assert services_listed(response) == ["Violence line FR", "Violence line SCT"]

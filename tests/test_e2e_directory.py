@@ -45,6 +45,11 @@ def test_filters_and_map_work_without_reloading(browser, directory_url):
     assert "country=FR" in page.url and page.evaluate("window.vseSamePage") is True
     page.go_back()
     expect(page.locator(".vse-list h2")).to_have_text("3 services found")
+    # Back also puts the form back as it was, so the next change starts from what is shown.
+    expect(page.locator("select[name=country]")).to_have_value("")
+    page.go_forward()
+    expect(page.locator("select[name=country]")).to_have_value("FR")
+    expect(page.locator(".vse-list h2")).to_have_text("1 service found")
 
 
 def test_map_and_list_on_a_phone(browser, directory_url):
@@ -76,3 +81,24 @@ def test_quick_exit_leaves_and_replaces_the_page(browser, directory_url):
     page.go_back()
     # The directory was replaced in the history: Back does not return to it.
     assert "find-support" not in page.url
+
+
+def test_map_labels_follow_the_keyboard_and_leave_on_scroll(browser, directory_url):
+    from vse_referrals.models import MemberDirectoryPage
+
+    add_member(MemberDirectoryPage.objects.get(), "Help Boston", "US", services=[{"name": "Court help US"}])
+    page = browser.new_page(viewport={"width": 1280, "height": 700})
+    page.goto(directory_url)
+    svg = page.locator("svg.vse-map")
+    expect(svg).to_have_attribute("data-view", "europe")
+    # The United States is not in the Europe view: focusing it shows the whole world.
+    page.locator('svg a[data-code="US"]').focus()
+    expect(svg).to_have_attribute("data-view", "world")
+    tooltip = page.locator(".vse-map-tooltip")
+    expect(tooltip).to_have_text("United States of America: 1 service")
+    page.mouse.wheel(0, 300)
+    expect(tooltip).to_be_hidden()
+    # A link to a country outside Europe opens on the World view (with or without the script).
+    page.goto(f"{directory_url}?country=US")
+    expect(svg).to_have_attribute("data-view", "world")
+    expect(page.get_by_role("button", name="World")).to_have_attribute("aria-pressed", "true")

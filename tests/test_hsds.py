@@ -368,6 +368,9 @@ def test_map_data_counts_services_per_area(client, example):
     ]
     filtered = client.get(f"{directory.url}api/map/", {"q": "Betrug"}).json()
     assert filtered == {"areas": {"DE": 1}, "members": [data["members"][0]]}
+    # Like the page's map: the country filter narrows the members, not the areas one can choose.
+    in_france = client.get(f"{directory.url}api/map/", {"country": "FR"}).json()
+    assert in_france == {"areas": {"FR": 2, "DE": 1}, "members": [data["members"][1]]}
 
 
 # Queries ------------------------------------------------------------------------------------

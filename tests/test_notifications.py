@@ -352,7 +352,7 @@ def test_without_a_commit_nothing_is_sent(draft, sender):
     assert Notification.objects.get().sent_at is None
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_emails_are_sent_when_the_transition_commits(org_a, org_b):
     sender = builders.make_contact_point(org_a, username="poc-a")
     receiver = builders.make_contact_point(org_b, username="poc-b")
@@ -366,7 +366,7 @@ def test_emails_are_sent_when_the_transition_commits(org_a, org_b):
     assert recipients() == ["poc-a@example.org"]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_rolled_back_transition_sends_nothing(org_a, org_b):
     sender = builders.make_contact_point(org_a, username="poc-a")
     receiver = builders.make_contact_point(org_b, username="poc-b")

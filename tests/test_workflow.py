@@ -767,7 +767,7 @@ def test_decline_after_a_concurrent_accept_conflicts_and_keeps_the_acceptance(se
     assert not CaseEvent.objects.filter(case=case, kind=EventKind.DECLINED).exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.skipif(
     connection.vendor == "sqlite",
     reason="SQLite in-memory test databases cannot be shared between threads: other threads reach it only "

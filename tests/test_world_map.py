@@ -352,3 +352,14 @@ def test_sound_or_absent_tile_settings():
         TILES.url, TILES.attribution, "https://tiles.example.org/c"
     )
     assert world_map.TileLayer.from_setting(None) is None and world_map.tile_setting_problems(None) == []
+
+
+@pytest.mark.parametrize(
+    "selected, view", [(None, "europe"), ("FR", "europe"), ("GB-SCT", "europe"), ("MT", "europe"), ("US", "world")]
+)
+def test_the_map_opens_where_the_selected_area_is(selected, view):
+    for tiles in (None, TILES):
+        root = parse(render(selected=selected, tiles=tiles))
+        assert root.get("data-view") == view
+        assert root.get("viewBox") == root.get(f"data-viewbox-{view}")
+        assert root.get("preserveAspectRatio") == ("xMidYMid slice" if view == "europe" else "xMidYMid meet")

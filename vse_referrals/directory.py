@@ -27,13 +27,21 @@ SERVICE_RELATIONS = ("assistance_forms", "victim_types", "access_channels", "lan
 class TermChoiceField(forms.ModelChoiceField):
     """A vocabulary term chosen by its stable code, so URLs stay readable and shareable."""
 
+    default_error_messages = {
+        "invalid_choice": _("This value is not in the list (it may come from an old link): it was left out."),
+    }
+
     def __init__(self, queryset, **kwargs):
         super().__init__(queryset, to_field_name="code", required=False, **kwargs)
 
 
 class DirectoryFilterForm(forms.Form):
     q = forms.CharField(label=_("Keyword"), required=False, max_length=100)
-    country = forms.ChoiceField(label=_("Country"), required=False)
+    country = forms.ChoiceField(
+        label=_("Country"),
+        required=False,
+        error_messages={"invalid_choice": _("No member works in “%(value)s”: showing every country.")},
+    )
     victim_type = TermChoiceField(VictimType.objects.all(), label=_("Type of victim"), empty_label=_("All victims"))
     assistance = TermChoiceField(AssistanceForm.objects.all(), label=_("Kind of help"), empty_label=_("Any help"))
     access = TermChoiceField(AccessChannel.objects.all(), label=_("How to get help"), empty_label=_("Any way"))
@@ -53,6 +61,18 @@ class DirectoryFilterForm(forms.Form):
         choices = sorted(((code, str(names.get(code, code))) for code in area_codes), key=lambda item: item[1])
         self.fields["country"].choices = [("", _("All countries")), *choices]
 
+    # Asked less often: folded under "More filters" (open when one of them is set).
+    MORE = ("access", "accessibility", "open_24_7")
+
+    def main_fields(self):
+        return [self[name] for name in self.fields if name not in self.MORE]
+
+    def more_fields(self):
+        return [self[name] for name in self.MORE]
+
+    def more_in_use(self):
+        return any(self.data.get(name) for name in self.MORE)
+
     @property
     def active(self):
         return self.is_valid() and any(value not in (None, "", False) for value in self.cleaned_data.values())
@@ -62,8 +82,8 @@ def member_pages(directory):
     return MemberOrganisationPage.objects.live().public().child_of(directory)
 
 
-def filter_services(directory, data):
-    """(services matching the valid filters, the bound form)."""
+def bind_filters(directory, data):
+    """The filter form bound to `data` (a query string), with the countries this directory has."""
     pages = member_pages(directory)
     # The column holds comma-separated codes ("FR,BE").
     served_rows = MemberService.objects.filter(page__in=pages).values_list("countries_served", flat=True)
@@ -74,14 +94,19 @@ def filter_services(directory, data):
         | served
     )
     form = DirectoryFilterForm(data or None, area_codes=area_codes)
+    form.is_valid()  # cleaned_data holds the valid filters; an invalid one (an old link) is left out
+    return form
+
+
+def apply_filters(directory, form, *, ignore=()):
+    """The services matching the form's valid filters, except those named in `ignore`."""
+    pages = member_pages(directory)
     services = MemberService.objects.filter(page__in=pages)
-    if not form.is_valid():
-        return services, form
-    values = form.cleaned_data
-    if values["q"]:
+    values = {name: value for name, value in getattr(form, "cleaned_data", {}).items() if name not in ignore}
+    if values.get("q"):
         matching = [page.pk for page in pages.search(values["q"], operator="and")]
         services = services.filter(Q(page__in=matching) | Q(name__icontains=values["q"]))
-    if values["country"]:
+    if values.get("country"):
         code = values["country"]
         if code in Region.values:
             services = services.filter(page__region=code)
@@ -94,11 +119,23 @@ def filter_services(directory, data):
         ("language", "languages"),
         ("accessibility", "accessibility"),
     ):
-        if values[name]:
+        if values.get(name):
             services = services.filter(**{relation: values[name]})
-    if values["open_24_7"]:
+    if values.get("open_24_7"):
         services = services.filter(open_24_7=True)
-    return services.distinct(), form
+    return services.distinct()
+
+
+def filter_services(directory, data):
+    """(services matching the valid filters of `data`, the bound form)."""
+    form = bind_filters(directory, data)
+    return apply_filters(directory, form), form
+
+
+def map_counts(directory, form):
+    """The map's figures: services per area for every filter but the country, so that the map
+    stays a way to choose another country once one is chosen."""
+    return area_counts(apply_filters(directory, form, ignore=("country",)))
 
 
 def area_counts(services):
@@ -130,8 +167,7 @@ def directory_context(directory, request):
     from .world_map import ATTRIBUTION, TileLayer, render_map
 
     services, form = filter_services(directory, request.GET)
-    counts = area_counts(services)
-    selected = form.cleaned_data.get("country") if form.is_valid() else None
+    selected = getattr(form, "cleaned_data", {}).get("country")
     query = request.GET.copy()
     tiles = TileLayer.from_setting(conf.get("MAP_TILES"))
 
@@ -142,9 +178,13 @@ def directory_context(directory, request):
     return {
         "filters": form,
         "members": members_with_services(directory, services),
-        "service_count": sum(counts.values()),
+        "service_count": services.count(),
         "map_svg": render_map(
-            counts, selected=selected, link=link, labels=dict(countries) | dict(Region.choices), tiles=tiles
+            map_counts(directory, form),
+            selected=selected,
+            link=link,
+            labels=dict(countries) | dict(Region.choices),
+            tiles=tiles,
         ),
         "map_attribution": ATTRIBUTION,
         "map_tiles": tiles,

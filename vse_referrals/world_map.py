@@ -40,9 +40,9 @@ Public API
 
     Structure, in painting order::
 
-        <svg id role="group" aria-labelledby="<id>-title" viewBox=EUROPE_VIEWBOX
-             preserveAspectRatio="xMidYMid slice" data-view="europe" data-viewbox-europe
-             data-viewbox-world [data-selected] data-label-europe/-world/-zoom>
+        <svg id role="group" aria-labelledby="<id>-title" viewBox=(the view's box)
+             preserveAspectRatio="xMidYMid slice|meet" data-view="europe|world"
+             data-viewbox-europe data-viewbox-world [data-selected] data-label-europe/-world/-zoom>
           <title id="<id>-title">                  name of the map
           <path class="vse-map__sphere">           the ocean (outline of the globe)
           <g class="vse-map__plain" aria-hidden>   land without members (not links), and
@@ -54,7 +54,8 @@ Public API
     Each member area is ``<a id="<id>-FR" class="vse-map__area vse-map__area--member"
     href=link(code) data-code="FR" data-anchor="x y" aria-label="France: 3 services">`` with
     a ``<title>`` (same text, the native tooltip) and its ``<path id="<id>-FR-shape">`` and/or
-    ``<circle class="vse-map__marker">``; ``--selected`` and ``aria-current="true"`` mark the
+    ``<circle class="vse-map__marker">`` (after an invisible, larger ``vse-map__hit`` disc that
+    makes it easy to tap); ``--selected`` and ``aria-current="true"`` mark the
     selected one, ``--marker`` the markers. Micro-states (``MICROSTATES`` and every area
     smaller than ``MARKER_BELOW`` units) are markers at the centre of their largest piece;
     the UK nations are markers at fixed points, and when any of them has members the (not
@@ -63,9 +64,11 @@ Public API
 
 ``EUROPE_VIEWBOX``, ``WORLD_VIEWBOX``
     ``viewBox`` strings of the two zoom levels; both have the same 2:1 aspect ratio, so
-    switching does not move the page. The map is rendered with ``EUROPE_VIEWBOX``. The
-    stylesheet gives narrow screens a 3:2 box, which the Europe view fills ("slice": the
-    Atlantic and the Caspian are cropped) and the World view fits ("meet", set by the script).
+    switching does not move the page. The map is rendered in the Europe view, or in the World
+    view when the selected area lies outside Europe (the United States), so that what was
+    chosen is on screen even without JavaScript. The stylesheet gives narrow screens a 3:2
+    box, which the Europe view fills ("slice": the Atlantic and the Caspian are cropped) and
+    the World view fits ("meet").
 
 ``NATURAL_EARTH``, ``WEB_MERCATOR``
     The two projections (``project(lon, lat) -> (x, y)`` and the two view boxes).
@@ -158,7 +161,12 @@ UK_NATIONS = {
 
 MARKER_RADIUS = 1.6
 DOT_RADIUS = 0.9
-_MARKER = '<circle class="vse-map__marker" cx="{}" cy="{}" r="{}"/>'
+# A marker is a visible dot and, around it, an invisible disc a finger can hit (sized by the CSS).
+_MARKER = (
+    '<circle class="vse-map__hit" cx="{0}" cy="{1}" r="{3}"/>'
+    '<circle class="vse-map__marker" cx="{0}" cy="{1}" r="{2}"/>'
+)
+HIT_RADIUS = 3.0
 _DOT = '<circle class="vse-map__dot" cx="{}" cy="{}" r="{}"/>'
 
 
@@ -448,6 +456,20 @@ def _accessible_label(name: str, count: int) -> str:
     }
 
 
+def _anchor_of(code: str, areas: tuple[_Area, ...], projection: Projection) -> tuple[float, float] | None:
+    if code in UK_NATIONS:
+        return projection.project(*UK_NATIONS[code][0])
+    return next((area.anchor for area in areas if area.code == code), None)
+
+
+def _in_view(point: tuple[float, float] | None, viewbox: str) -> bool:
+    """Whether a point is inside a view (an unknown point counts as inside: nothing to show)."""
+    if point is None:
+        return True
+    x0, y0, width, height = (float(n) for n in viewbox.split())
+    return x0 <= point[0] <= x0 + width and y0 <= point[1] <= y0 + height
+
+
 def render_map(
     members: Mapping[str, int],
     *,
@@ -523,7 +545,7 @@ def render_map(
         if not area.marker:
             shaded.append(member_link(code, area.name, area.anchor, shape))
         else:
-            circle = format_html(_MARKER, *area.anchor, MARKER_RADIUS)
+            circle = format_html(_MARKER, *area.anchor, MARKER_RADIUS, HIT_RADIUS)
             body = format_html("{}{}", shape, circle)
             markers.append(member_link(code, area.name, area.anchor, body, " vse-map__area--marker"))
 
@@ -531,7 +553,7 @@ def render_map(
         if code in counts:
             x, y = projection.project(*point)
             anchor = (round(x, 1), round(y, 1))
-            circle = format_html(_MARKER, *anchor, MARKER_RADIUS)
+            circle = format_html(_MARKER, *anchor, MARKER_RADIUS, HIT_RADIUS)
             markers.append(member_link(code, str(fallback), anchor, circle, " vse-map__area--marker"))
 
     # The selected shape's outline, drawn again above its neighbours (which would hide half of it).
@@ -551,10 +573,15 @@ def render_map(
     else:
         background = format_html('<path class="vse-map__sphere" d="{}" aria-hidden="true"/>', mark_safe(_sphere_path()))
 
+    view = (
+        "world"
+        if selected and not _in_view(_anchor_of(selected, areas, projection), projection.europe_viewbox)
+        else "europe"
+    )
     return format_html(
-        '<svg xmlns="http://www.w3.org/2000/svg" id="{id}" class="vse-map{tiles_class}" viewBox="{europe}"'
-        ' preserveAspectRatio="xMidYMid slice" role="group" aria-labelledby="{id}-title"'
-        ' data-view="europe" data-viewbox-europe="{europe}" data-viewbox-world="{world}"{selected}'
+        '<svg xmlns="http://www.w3.org/2000/svg" id="{id}" class="vse-map{tiles_class}" viewBox="{viewbox}"'
+        ' preserveAspectRatio="{aspect}" role="group" aria-labelledby="{id}-title"'
+        ' data-view="{view}" data-viewbox-europe="{europe}" data-viewbox-world="{world}"{selected}'
         ' data-label-europe="{label_europe}" data-label-world="{label_world}" data-label-zoom="{label_zoom}">'
         '<title id="{id}-title">{title}</title>'
         "{background}"
@@ -565,6 +592,10 @@ def render_map(
         "</svg>",
         id=dom_id,
         tiles_class=" vse-map--tiles" if tiles else "",
+        viewbox=getattr(projection, f"{view}_viewbox"),
+        # Europe fills the box (narrow screens crop its sides); the world always fits in it.
+        aspect="xMidYMid slice" if view == "europe" else "xMidYMid meet",
+        view=view,
         europe=projection.europe_viewbox,
         world=projection.world_viewbox,
         selected=format_html(' data-selected="{}"', selected) if selected else "",

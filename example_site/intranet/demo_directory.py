@@ -8,6 +8,7 @@ import random
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.text import slugify
 
 from vse_referrals.models import (
     AccessChannel,
@@ -114,7 +115,7 @@ def load(home):
         languages = list(Language.objects.filter(code__in=language_codes))
         page = MemberOrganisationPage(
             title=title,
-            slug=f"member-{index + 1}",
+            slug=slugify(title),
             country=country,
             region=region,
             organisation=organisations.get(title),

@@ -320,6 +320,12 @@ class MemberHelpline(ClusterableModel, Orderable):
     def tel_href(self):
         return "tel:" + "".join(ch for ch in self.number if ch.isdigit() or ch == "+")
 
+    def facts(self):
+        """When, at what cost and in which languages: the short texts shown after the number."""
+        when = _("24/7") if self.open_24_7 else self.hours
+        languages = ", ".join(str(language) for language in self.languages.all())
+        return [str(fact) for fact in (when, _("free to call") if self.free else "", languages) if fact]
+
 
 class LocationVisibility(models.TextChoices):
     EXACT = "exact", _("Show the full address")

@@ -13,7 +13,7 @@ from django.http import JsonResponse
 from django.utils.translation import gettext as _
 
 from .. import hsds
-from ..directory import SERVICE_RELATIONS, area_counts, filter_services, member_pages, members_with_services
+from ..directory import SERVICE_RELATIONS, filter_services, map_counts, member_pages, members_with_services
 from ..models import MemberService
 
 DEFAULT_PER_PAGE = 50
@@ -177,13 +177,13 @@ def organization(directory, request, organization_id):
 
 @api_view
 def map_data(directory, request):
-    """The map's figures for the page's own query string (`q`, `country`...), filtered like the page."""
-    services, _form = filter_services(directory, request.GET)
+    """The map's figures for the page's own query string (`q`, `country`...), as the page shows them."""
+    services, form = filter_services(directory, request.GET)
     members = [
         {"title": page.title, "url": page.get_url(request), "area": page.area_code}
         for page in members_with_services(directory, services)
     ]
-    return json_response({"areas": area_counts(services), "members": members})
+    return json_response({"areas": map_counts(directory, form), "members": members})
 
 
 @api_view

@@ -43,5 +43,16 @@
     form.requestSubmit();
   });
 
-  window.addEventListener("popstate", () => load(window.location.href, false));
+  // Back and Forward: the form shows the filters of that URL again, then its results.
+  const fillForm = (params) => {
+    Array.from(form.elements).forEach((field) => {
+      if (!field.name) return;
+      if (field.type === "checkbox") field.checked = params.getAll(field.name).includes(field.value);
+      else if (field.type !== "submit") field.value = params.get(field.name) || "";
+    });
+  };
+  window.addEventListener("popstate", () => {
+    fillForm(new URLSearchParams(window.location.search));
+    load(window.location.href, false);
+  });
 })();

@@ -6,11 +6,12 @@
  * - "Europe" / "World" buttons, CREATED HERE (labels from the SVG's data-label-* attributes,
  *   translated on the server) and inserted just before the SVG; they switch the viewBox
  *   between data-viewbox-europe and data-viewbox-world and set data-view on the SVG.
- *   If the selected area is entirely outside Europe, the map starts in the World view.
+ *   The server renders the World view when the selected area lies outside Europe.
  * - A label near the area on hover (at the pointer) and on keyboard focus (above the area's
  *   data-anchor point), visual only: aria-hidden, as screen readers already get each link's
- *   aria-label; Escape dismisses it. The areas' native <title> tooltips are removed to avoid
- *   a second, delayed tooltip.
+ *   aria-label; Escape and scrolling dismiss it. Focusing an area that is not in sight (the
+ *   United States in the Europe view) switches to the World view. The areas' native <title>
+ *   tooltips are removed to avoid a second, delayed tooltip.
  * - An outline of the hovered/focused shape drawn above its neighbours.
  * - Clicking (or Enter on) an area selects it and dispatches a cancelable, bubbling
  *   CustomEvent "vse-map:select" on the SVG, detail = {code, href, label, map}. If a listener
@@ -67,18 +68,33 @@
     tip.style.top = top + "px";
   }
 
-  // Where the area's label points, in client coordinates: its data-anchor (centre of the main
-  // landmass or the marker), kept inside the visible part of the map.
-  function anchorPoint(svg, area) {
+  // The area's data-anchor (centre of the main landmass or the marker) in client coordinates,
+  // with the map's box on screen; null if the map is not rendered.
+  function screenAnchor(svg, area) {
     var xy = (area.getAttribute("data-anchor") || "").split(" ").map(Number);
     var matrix = svg.getScreenCTM();
     if (xy.length !== 2 || !matrix) return null;
-    var x = matrix.a * xy[0] + matrix.c * xy[1] + matrix.e;
-    var y = matrix.b * xy[0] + matrix.d * xy[1] + matrix.f;
-    var box = svg.getBoundingClientRect();
     return {
-      x: Math.max(box.left, Math.min(x, box.right)),
-      y: Math.max(box.top, Math.min(y - 6, box.bottom)),
+      x: matrix.a * xy[0] + matrix.c * xy[1] + matrix.e,
+      y: matrix.b * xy[0] + matrix.d * xy[1] + matrix.f,
+      box: svg.getBoundingClientRect(),
+    };
+  }
+
+  // Whether the anchor is in the part of the map on screen (with "slice" a narrow box shows
+  // less than the viewBox, so this is measured on the screen).
+  function inSight(svg, area) {
+    var p = screenAnchor(svg, area);
+    return !p || (p.x >= p.box.left && p.x <= p.box.right && p.y >= p.box.top && p.y <= p.box.bottom);
+  }
+
+  // Where the area's label points, in client coordinates, kept inside the visible map.
+  function anchorPoint(svg, area) {
+    var p = screenAnchor(svg, area);
+    if (!p) return null;
+    return {
+      x: Math.max(p.box.left, Math.min(p.x, p.box.right)),
+      y: Math.max(p.box.top, Math.min(p.y - 6, p.box.bottom)),
     };
   }
 
@@ -156,11 +172,6 @@
     setOverlay(svg, "vse-map__outline", area);
   }
 
-  function overlaps(bbox, viewBox) {
-    var v = viewBox.split(/[\s,]+/).map(Number);
-    return bbox.x < v[0] + v[2] && bbox.x + bbox.width > v[0] && bbox.y < v[1] + v[3] && bbox.y + bbox.height > v[1];
-  }
-
   function addControls(svg) {
     var group = document.createElement("div");
     group.className = "vse-map-controls";
@@ -195,16 +206,9 @@
 
     addControls(svg);
 
-    var selected = svg.querySelector(".vse-map__area--selected");
-    if (chosenView[svg.id]) {
-      setView(chosenView[svg.id], svg);
-    } else if (selected && typeof selected.getBBox === "function") {
-      try {
-        if (!overlaps(selected.getBBox(), svg.getAttribute("data-viewbox-europe"))) setView("world", svg);
-      } catch (e) {
-        /* not rendered (display: none): keep the default view */
-      }
-    }
+    // The server renders the World view when the selected area lies outside Europe; otherwise
+    // the view the user chose before an in-page update is kept.
+    if (svg.getAttribute("data-view") !== "world" && chosenView[svg.id]) setView(chosenView[svg.id], svg);
 
     // Replaced by an in-page update while one of its areas had the focus: give it back.
     var focused = document.activeElement;
@@ -266,6 +270,9 @@
   document.addEventListener("focusin", function (event) {
     var found = enhancedArea(event.target);
     if (!found) return;
+    // A keyboard user reaching an area outside the visible part of the map (the United States
+    // in the Europe view) must see where the focus is: show the whole world.
+    if (!inSight(found.svg, found.area)) setView("world", found.svg);
     setOverlay(found.svg, "vse-map__hover", found.area);
     var point = anchorPoint(found.svg, found.area);
     if (point) showTooltip(found.area.getAttribute("aria-label"), point.x, point.y, true);
@@ -279,6 +286,8 @@
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape") hideTooltip();
   });
+  // The label is placed on the screen, not on the map: it goes when anything scrolls.
+  window.addEventListener("scroll", hideTooltip, { passive: true, capture: true });
   // The directory's filter script swaps the results (map included) and then says so.
   document.addEventListener("vse-directory:updated", function () {
     hideTooltip();
