@@ -496,3 +496,12 @@ def test_less_used_filters_are_folded_unless_in_use(client, members, directory):
     response = client.get(directory.url, {"open_24_7": "on"})
     assert BeautifulSoup(response.content, "html.parser").select_one("details.vse-more-filters").has_attr("open")
     assert services_listed(response) == ["Violence line FR", "Violence line SCT"]
+
+
+def test_the_page_and_its_results_are_cached_apart(client, members, directory):
+    # Same URL, two representations: a cache (and Back) must tell them apart.
+    full = client.get(directory.url, {"language": "en"})
+    partial = client.get(directory.url, {"language": "en"}, headers={"X-Requested-With": "vse-directory"})
+    assert "<html" in full.content.decode() and "<html" not in partial.content.decode()
+    for response in (full, partial):
+        assert "X-Requested-With" in response["Vary"]

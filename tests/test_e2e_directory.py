@@ -54,11 +54,18 @@ def test_filters_and_map_work_without_reloading(browser, directory_url):
 
 def test_map_and_list_on_a_phone(browser, directory_url):
     page = browser.new_page(viewport={"width": 360, "height": 780})
+    problems = []
+    page.on("console", lambda message: message.type == "error" and problems.append(message.text))
+    page.on("requestfailed", lambda request: problems.append(request.url))
     page.goto(directory_url)
     expect(page.get_by_role("link", name="Leave this site quickly")).to_be_visible()
     expect(page.locator('svg a[data-code="MT"]')).to_be_attached()  # Malta is a marker, not a lost speck
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 1
+    page.get_by_role("link", name="Hilfe Köln").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hilfe Köln")
+    assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 1
+    assert problems == []  # no console error, no failed request (a favicon included)
 
 
 def test_works_without_javascript(browser, directory_url):
@@ -102,3 +109,17 @@ def test_map_labels_follow_the_keyboard_and_leave_on_scroll(browser, directory_u
     page.goto(f"{directory_url}?country=US")
     expect(svg).to_have_attribute("data-view", "world")
     expect(page.get_by_role("button", name="World")).to_have_attribute("aria-pressed", "true")
+
+
+def test_back_from_a_profile_returns_to_the_whole_filtered_page(browser, directory_url):
+    page = browser.new_page(viewport={"width": 360, "height": 780})
+    page.goto(directory_url)
+    page.select_option("select[name=victim_type]", "domestic-violence")
+    expect(page.locator(".vse-list h2")).to_have_text("1 service found")
+    page.get_by_role("link", name="Hilfe Köln").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hilfe Köln")
+    page.go_back()
+    # The page itself, not the results the filter script fetched for the same address.
+    expect(page.get_by_role("link", name="Leave this site quickly")).to_be_visible()
+    expect(page.locator("select[name=victim_type]")).to_have_value("domestic-violence")
+    expect(page.locator(".vse-list h2")).to_have_text("1 service found")

@@ -9,7 +9,7 @@ from wagtail.models import Site
 from intranet.management.commands.load_example_data import CONTACT_POINTS, DEMO_PASSWORD
 from intranet.models import HomePage
 from vse_referrals import permissions
-from vse_referrals.models import ContactPoint, Organisation
+from vse_referrals.models import ContactPoint, MemberDirectoryPage, Organisation
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +57,10 @@ def test_loads_organisations_accounts_and_designations(capsys):
     assert ContactPoint.objects.filter(role=ContactPoint.Role.DEPUTY, active_until__isnull=False).exists()
     user_model = get_user_model()
     assert user_model.objects.get(username="admin").is_superuser
-    assert user_model.objects.get(username="editor").groups.filter(name="Editors").exists()
+    editor = user_model.objects.get(username="editor")
+    assert set(editor.groups.values_list("name", flat=True)) == {"Editors", "Moderators"}  # edits and publishes
+    directory = MemberDirectoryPage.objects.get()
+    assert directory.permissions_for_user(editor).can_publish_subpage()
     assert DEMO_PASSWORD in output and "poc.us" in output
     assert isinstance(Site.objects.get(is_default_site=True).root_page.specific, HomePage)
 

@@ -152,6 +152,18 @@ def test_organization_by_id_validates(client, example):
     assert organization["phones"][0]["organization_id"] == organization["id"]
 
 
+def test_links_point_to_the_address_the_api_was_asked_at(client, example):
+    # The site may be configured as "localhost" while the API is reached under another name.
+    lyon = example["lyon"]
+    for host in ("testserver", "localhost:8000"):
+        response = client.get(f"{example['directory'].url}api/organizations/{lyon.hsds_id}/", HTTP_HOST=host)
+        organization = response.json()
+        assert organization["uri"] == f"http://{host}{lyon.url}"
+        assert {service["url"] for service in organization["services"]} == {f"http://{host}{lyon.url}"}
+        listed = client.get(f"{example['directory'].url}api/services/", HTTP_HOST=host).json()["contents"]
+        assert listed and all(service["url"].startswith(f"http://{host}/") for service in listed)
+
+
 def test_responses_are_public_and_cacheable(client, example):
     response = api(client, example["directory"], "services/")
     assert response["Access-Control-Allow-Origin"] == "*"

@@ -363,3 +363,35 @@ def test_the_map_opens_where_the_selected_area_is(selected, view):
         assert root.get("data-view") == view
         assert root.get("viewBox") == root.get(f"data-viewbox-{view}")
         assert root.get("preserveAspectRatio") == ("xMidYMid slice" if view == "europe" else "xMidYMid meet")
+
+
+def inside(point, rings):
+    """Even-odd ray casting over every ring of an area."""
+    x, y = point
+    crossings = 0
+    for ring in rings:
+        for (xa, ya), (xb, yb) in zip(ring, ring[1:] + ring[:1], strict=True):
+            if (ya > y) != (yb > y) and x < xa + (y - ya) * (xb - xa) / (yb - ya):
+                crossings += 1
+    return crossings % 2 == 1
+
+
+def test_labels_point_inside_their_country():
+    by_code, _uncoded = world_map._features()
+    project = world_map.NATURAL_EARTH.project
+    outside, checked = [], set()
+    for area in world_map._areas():
+        if area.code is None or area.marker:
+            continue
+        checked.add(area.code)
+        rings = [
+            [project(lon, lat) for lon, lat in piece]
+            for feature in by_code[area.code]
+            for raw in world_map._rings(feature["geometry"])
+            for piece in world_map._split_antimeridian(raw)
+        ]
+        if not inside(area.anchor, rings):
+            outside.append(area.code)
+    assert outside == []
+    # Among them those whose bounding box centre is not on their land (Norway's is in Sweden).
+    assert {"NO", "SE", "HR", "CL", "IT", "ZA"} <= checked

@@ -374,14 +374,38 @@ def _bbox(points) -> tuple[float, float, float, float]:
     return min(xs), min(ys), max(xs), max(ys)
 
 
+def _interior_point(
+    rings: list[list[tuple[float, float]]], box: tuple[float, float, float, float]
+) -> tuple[float, float]:
+    """A point inside the area, within ``box``: the middle of the widest stretch of land on a few
+    horizontal lines across the box (even-odd over every ring, so lakes and enclaves are not land).
+    The centre of the box itself can fall outside the area: Norway's is in Sweden."""
+    x0, y0, x1, y1 = box
+    best = (-1.0, ((x0 + x1) / 2, (y0 + y1) / 2))
+    for fraction in (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8):
+        y = y0 + (y1 - y0) * fraction
+        crossings = sorted(
+            xa + (y - ya) * (xb - xa) / (yb - ya)
+            for ring in rings
+            for (xa, ya), (xb, yb) in zip(ring, ring[1:] + ring[:1], strict=True)
+            if (ya <= y < yb) or (yb <= y < ya)
+        )
+        for left, right in zip(crossings[::2], crossings[1::2], strict=False):  # pairs: in, out
+            if x0 <= (left + right) / 2 <= x1 and right - left > best[0]:
+                best = (right - left, ((left + right) / 2, y))
+    return best[1]
+
+
 def _build_area(code: str | None, features: list[dict], project: Callable) -> _Area:
     paths: list[str] = []
     boxes = []
+    rings = []
     for feature in features:
         for ring in (piece for raw in _rings(feature["geometry"]) for piece in _split_antimeridian(raw)):
             projected = [project(lon, lat) for lon, lat in ring]
             box = _bbox(projected)
             boxes.append(box)
+            rings.append(projected)
             if box[2] - box[0] < MIN_RING and box[3] - box[1] < MIN_RING:
                 continue
             points: list[tuple[int, int]] = []
@@ -398,9 +422,10 @@ def _build_area(code: str | None, features: list[dict], project: Callable) -> _A
     x0, y0, x1, y1 = _bbox([(b[0], b[1]) for b in boxes] + [(b[2], b[3]) for b in boxes])
     tiny = x1 - x0 < MARKER_BELOW and y1 - y0 < MARKER_BELOW
     marker = code is not None and (code in MICROSTATES or tiny or not paths)
-    # The main island or mainland rather than the middle of an archipelago or of overseas parts.
-    bx0, by0, bx1, by1 = max(boxes, key=lambda b: (b[2] - b[0]) * (b[3] - b[1]))
-    anchor = (round((bx0 + bx1) / 2, 1), round((by0 + by1) / 2, 1))
+    # On the main island or mainland rather than in the middle of an archipelago or of overseas parts.
+    main = max(boxes, key=lambda b: (b[2] - b[0]) * (b[3] - b[1]))
+    x, y = _interior_point(rings, main)
+    anchor = (round(x, 1), round(y, 1))
     return _Area(code=code, name=name, d="".join(paths), anchor=anchor, marker=marker)
 
 

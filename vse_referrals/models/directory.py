@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
@@ -67,6 +68,13 @@ class MemberDirectoryPage(PublicPageMixin, RoutablePageMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         context.update(directory_context(self, request))
         return context
+
+    def serve(self, request, *args, **kwargs):
+        response = super().serve(request, *args, **kwargs)
+        # One URL, two representations (the page, or only its results for the filter script):
+        # the browser's cache must not give the results alone when Back returns to the page.
+        patch_vary_headers(response, ["X-Requested-With"])
+        return response
 
     def get_template(self, request, *args, **kwargs):
         if request.headers.get("X-Requested-With") == "vse-directory":

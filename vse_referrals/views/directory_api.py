@@ -105,8 +105,9 @@ def paginated(request, items, serialize):
 
 
 def page_url(request):
-    """The full URL of a member page; Wagtail caches the site root paths on the request."""
-    return lambda page: page.get_full_url(request)
+    """The full URL of a member page at the address the API was asked at (the site's configured
+    hostname may be another name for this server); Wagtail caches the site root paths on the request."""
+    return lambda page: request.build_absolute_uri(page.get_url(request))
 
 
 # Views --------------------------------------------------------------------------------------
@@ -143,7 +144,7 @@ def service(directory, request, service_id):
     )
     if found is None:
         raise ApiError(404, _("No service with this id."))
-    return json_response(hsds.service_full(found, url=found.page.get_full_url(request)))
+    return json_response(hsds.service_full(found, url=page_url(request)(found.page)))
 
 
 @api_view
@@ -172,7 +173,7 @@ def organization(directory, request, organization_id):
     )
     if found is None:
         raise ApiError(404, _("No organization with this id."))
-    return json_response(hsds.organization_full(found, url=found.get_full_url(request)))
+    return json_response(hsds.organization_full(found, url=page_url(request)(found)))
 
 
 @api_view

@@ -122,8 +122,10 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xl
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
-# No avatar requests to a third-party host: the intranet shows initials instead.
+# No request to a third-party host from the admin: initials instead of avatars, and no check
+# for new Wagtail versions from the dashboard.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 
 # vse_referrals ------------------------------------------------------------------------------
 # Encrypted attachments live here, outside MEDIA_ROOT; only the case download view serves them.

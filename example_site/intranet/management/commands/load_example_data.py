@@ -63,7 +63,8 @@ class Command(BaseCommand):
         members = self.intranet_members_group()
         organisations = [self.organisation(*spec) for spec in ORGANISATIONS]
         self.account("admin", "VSE", "Administrator", is_superuser=True)
-        self.account("editor", "Eva", "Editor", groups=[Group.objects.get(name="Editors")])
+        # Wagtail's Editors draft and submit; Moderators publish: the directory's editor does both.
+        self.account("editor", "Eva", "Editor", groups=list(Group.objects.filter(name__in=["Editors", "Moderators"])))
         for username, first, last, index, role in CONTACT_POINTS:
             user = self.account(username, first, last, groups=[members])
             self.designate(user, organisations[index], role)
@@ -154,7 +155,7 @@ class Command(BaseCommand):
             self.style.SUCCESS("Example data loaded. Demo accounts (password for all: %s):" % DEMO_PASSWORD)
         )
         self.stdout.write("  admin       VSE administrator (superuser): manages organisations, sees no case content")
-        self.stdout.write("  editor      page editor")
+        self.stdout.write("  editor      page editor and moderator: edits and publishes the directory")
         for username, first, last, index, role in CONTACT_POINTS:
             label = "deputy" if role == ContactPoint.Role.DEPUTY else "point of contact"
             self.stdout.write(f"  {username:<11} {label} of {ORGANISATIONS[index][0]} ({first} {last})")

@@ -10,7 +10,12 @@
   const load = async (url, push) => {
     region.setAttribute("aria-busy", "true");
     try {
-      const response = await fetch(url, { headers: { "X-Requested-With": "vse-directory" }, credentials: "same-origin" });
+      // Not kept in the HTTP cache: Back to this URL must bring the whole page, not the results alone.
+      const response = await fetch(url, {
+        headers: { "X-Requested-With": "vse-directory" },
+        credentials: "same-origin",
+        cache: "no-store",
+      });
       if (!response.ok) throw new Error(String(response.status));
       region.innerHTML = await response.text();
       if (push) history.pushState({ vseDirectory: true }, "", url);
