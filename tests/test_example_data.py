@@ -9,7 +9,7 @@ from wagtail.models import Site
 from intranet.management.commands.load_example_data import CONTACT_POINTS, DEMO_PASSWORD
 from intranet.models import HomePage
 from vse_referrals import permissions
-from vse_referrals.models import ContactPoint, MemberDirectoryPage, Organisation
+from vse_referrals.models import ContactPoint, MemberDirectoryPage, Organisation, ReferralCase, Status
 
 pytestmark = pytest.mark.django_db
 
@@ -63,6 +63,14 @@ def test_loads_organisations_accounts_and_designations(capsys):
     assert directory.permissions_for_user(editor).can_publish_subpage()
     assert DEMO_PASSWORD in output and "poc.us" in output
     assert isinstance(Site.objects.get(is_default_site=True).root_page.specific, HomePage)
+
+
+def test_demo_referrals_cover_every_status_and_a_purged_case(capsys):
+    load(capsys)
+    assert set(ReferralCase.objects.values_list("status", flat=True)) == set(Status.values)
+    purged = ReferralCase.objects.get(purged_at__isnull=False)
+    assert (purged.status, purged.name, purged.phone) == (Status.CANCELLED, "", "")
+    assert all(case.name for case in ReferralCase.objects.filter(purged_at__isnull=True))  # the others keep theirs
 
 
 def test_is_idempotent(capsys):

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from vse_referrals import workflow
+from vse_referrals import retention, workflow
 from vse_referrals.models import Language, Outcome, ReferralCase
 
 STORIES = [
@@ -24,6 +24,8 @@ STORIES = [
     ("DE", "IE", "routine", "completed", ("Jana Wolf", "F", "26-64", "harassment at work in Dublin")),
     ("PT", "US", "urgent", "failed", ("Sofia Lima", "F", "18-25", "assault in New York")),
     ("IE", "FR", "stat", "requested", ("Case IE-77", "", "child", "a child assaulted on a school trip in Nice")),
+    # Consent withdrawn: closed, and its personal data purged as the nightly job would.
+    ("SE", "IE", "routine", "purged", ("Nils Ek", "M", "26-64", "pickpocketing in Dublin")),
 ]
 
 
@@ -103,6 +105,10 @@ def _advance(case, state, sender, receiver):
         return
     if state == "cancelled":
         workflow.perform(case, "withdraw", sender, reason="The victim found support through their insurer.")
+        return
+    if state == "purged":
+        workflow.perform(case, "withdraw_consent", sender)
+        retention.purge_case(case.pk)
         return
     workflow.perform(case, "open", receiver)
     if state == "received":
