@@ -4,6 +4,7 @@ DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test) runs the suite on an
 SQLite in memory by default.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -20,6 +21,7 @@ INSTALLED_APPS = [
     "guardian",
     "django_countries",
     "wagtail_modeladmin",
+    "axes",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.routable_page",
@@ -49,13 +51,24 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "vse_referrals.sessions.SessionTimeoutMiddleware",  # idle and absolute session timeouts
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the lockout page
 ]
 
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesBackend",  # first: refuses locked-out sign-ins
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
+
+# Login throttling (django-axes): five failed sign-ins for one username from one address lock
+# that pair out for an hour; a successful sign-in clears the count.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(hours=1)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "vse_referrals/lockout.html"
 ANONYMOUS_USER_NAME = None
 
 ROOT_URLCONF = "tests.urls"

@@ -371,7 +371,9 @@ class EditorTests(WagtailPageTestCase):
     def setUp(self):
         root = Site.objects.get(is_default_site=True).root_page
         self.directory = root.add_child(instance=MemberDirectoryPage(title="Find support", slug="find-support"))
-        self.login()
+        self.client.force_login(
+            self.create_test_user()
+        )  # Wagtail's login() signs in without a request, which axes refuses
 
     def member_form_data(self, slug):
         """What the page editor posts for a new member with one service."""

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
 from . import conf, crypto, world_map
@@ -48,4 +48,49 @@ def check_map_tiles(app_configs, **kwargs):
     return [
         Error(f"VSE_REFERRALS_MAP_TILES: {problem}.", id="vse_referrals.E004")
         for problem in world_map.tile_setting_problems(conf.get("MAP_TILES"))
+    ]
+
+
+SESSION_TIMEOUT_MIDDLEWARE = "vse_referrals.sessions.SessionTimeoutMiddleware"
+
+
+@register(Tags.security)
+def check_session_timeouts(app_configs, **kwargs):
+    middleware = list(getattr(settings, "MIDDLEWARE", []))
+    if SESSION_TIMEOUT_MIDDLEWARE in middleware:
+        needed = (
+            "django.contrib.auth.middleware.AuthenticationMiddleware",
+            "django.contrib.messages.middleware.MessageMiddleware",
+        )
+        if all(
+            name in middleware and middleware.index(name) < middleware.index(SESSION_TIMEOUT_MIDDLEWARE)
+            for name in needed
+        ):
+            return []
+    return [
+        Warning(
+            "Session idle and absolute timeouts are not enforced.",
+            hint=f"Add {SESSION_TIMEOUT_MIDDLEWARE!r} to MIDDLEWARE after the authentication and messages middleware.",
+            id="vse_referrals.W001",
+        )
+    ]
+
+
+@register(Tags.security)
+def check_login_throttling(app_configs, **kwargs):
+    backends = list(getattr(settings, "AUTHENTICATION_BACKENDS", []))
+    middleware = list(getattr(settings, "MIDDLEWARE", []))
+    if (
+        "axes" in settings.INSTALLED_APPS
+        and backends[:1] in (["axes.backends.AxesBackend"], ["axes.backends.AxesStandaloneBackend"])
+        and "axes.middleware.AxesMiddleware" in middleware
+    ):
+        return []
+    return [
+        Warning(
+            "Sign-ins are not throttled: passwords of points of contact can be guessed without limit.",
+            hint="Install django-axes as the README says: 'axes' in INSTALLED_APPS, "
+            "AxesBackend first in AUTHENTICATION_BACKENDS, AxesMiddleware in MIDDLEWARE.",
+            id="vse_referrals.W002",
+        )
     ]

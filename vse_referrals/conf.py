@@ -16,6 +16,8 @@
 | RETENTION_DAYS | 365 | personal data of closed cases is purged this many days after closing |
 | QUICK_EXIT_URL | "about:blank" | where "Leave this site quickly" goes (e.g. a neutral news or weather page) |
 | MAP_TILES | None (off) | tile background of the directory map, see below |
+| SESSION_IDLE_MINUTES | 30 | a signed-in user is signed out after this long without a request |
+| SESSION_MAX_HOURS | 12 | ... and this long after signing in, whatever their activity |
 
 MAP_TILES turns on a raster tile background under the directory map, e.g.
 ``{"url": "https://tiles.example.org/{z}/{x}/{y}.png", "attribution": "© OpenStreetMap contributors",
@@ -60,6 +62,8 @@ DEFAULTS = {
     "RETENTION_DAYS": 365,
     "QUICK_EXIT_URL": "about:blank",
     "MAP_TILES": None,
+    "SESSION_IDLE_MINUTES": 30,
+    "SESSION_MAX_HOURS": 12,
 }
 
 

@@ -1,4 +1,5 @@
-"""E-mails to contact points about their cases, and the reminders cron sends.
+"""E-mails to contact points about their cases, the reminders cron sends, and notices about
+their own account (accounts.py).
 
 Every e-mail says only what the VSE office may know too: the reference, the organisations, the
 priority, the deadline and a link. It never carries personal data, so a mailbox, a mail server or
@@ -69,14 +70,19 @@ def notify(case, organisations, kind):
     """Queue an e-mail about `case` to every active contact point of `organisations`."""
     from .permissions import active_contact_points
 
-    created = []
-    for organisation in organisations:
-        for user in active_contact_points(organisation):
-            if user.email:
-                created.append(Notification.objects.create(case=case, recipient=user, kind=kind))
-    for notification in created:
-        transaction.on_commit(lambda pk=notification.pk: deliver_notification.enqueue(pk))
-    return created
+    return [
+        queue(user, kind, case=case)
+        for organisation in organisations
+        for user in active_contact_points(organisation)
+        if user.email
+    ]
+
+
+def queue(recipient, kind, *, case=None, address=""):
+    """Put one e-mail in the outbox; it is sent once the current transaction has committed."""
+    notification = Notification.objects.create(case=case, recipient=recipient, kind=kind, address=address)
+    transaction.on_commit(lambda pk=notification.pk: deliver_notification.enqueue(pk))
+    return notification
 
 
 @task()
@@ -93,7 +99,8 @@ def deliver_notification(notification_id):
 def deliver(notification):
     try:
         subject, body = render_notification(notification)
-        send_mail(subject, body, None, [notification.recipient.email], fail_silently=False)
+        address = notification.address or notification.recipient.email
+        send_mail(subject, body, None, [address], fail_silently=False)
     except Exception as error:  # noqa: BLE001  (kept in the outbox and retried; never re-raised with an address)
         Notification.objects.filter(pk=notification.pk).update(
             attempts=notification.attempts + 1, last_error=type(error).__name__[:100]
@@ -115,6 +122,8 @@ def retry_undelivered():
 
 
 def render_notification(notification):
+    if notification.case is None:
+        return render_account_notice(notification)
     case = notification.case
     clock, deadline = case.active_deadline()
     context = {
@@ -138,6 +147,28 @@ def render_notification(notification):
         subject = render_to_string("vse_referrals/emails/notification_subject.txt", context).strip()
         body = render_to_string("vse_referrals/emails/notification.txt", context)
     return " ".join(subject.split()), body
+
+
+ACCOUNT_HEADLINES = {
+    "password-changed": _("Your password was changed"),
+    "email-changed": _("Your e-mail address was changed"),
+}
+
+
+def render_account_notice(notification):
+    """A notice about the recipient's own account: what changed and when, never the new value."""
+    context = {
+        "headline": ACCOUNT_HEADLINES[notification.kind],
+        "kind": notification.kind,
+        "when": notification.created_at,
+        "recipient_name": notification.recipient.get_full_name() or notification.recipient.get_username(),
+        "username": notification.recipient.get_username(),
+        "url": getattr(settings, "WAGTAILADMIN_BASE_URL", "").rstrip("/") + reverse("wagtailadmin_home"),
+    }
+    with translation.override(_preferred_language(notification.recipient)):
+        subject = str(context["headline"])
+        body = render_to_string("vse_referrals/emails/account_notice.txt", context)
+    return subject, body
 
 
 def absolute_case_url(case):

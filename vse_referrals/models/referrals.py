@@ -499,11 +499,16 @@ class DeadlineAlert(models.Model):
 class Notification(models.Model):
     """An e-mail to send (outbox): kept until delivered, so a mail outage loses nothing.
 
-    It names the case and the recipient only; the text is made from metadata at sending time.
+    It names the case (none for a notice about the recipient's own account) and the recipient
+    only; the text is made from metadata at sending time.
     """
 
-    case = models.ForeignKey(ReferralCase, on_delete=models.CASCADE, related_name="notifications")
+    case = models.ForeignKey(
+        ReferralCase, on_delete=models.CASCADE, related_name="notifications", null=True, blank=True
+    )
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Where to send it when not to the recipient's current address (their previous one).
+    address = models.EmailField(blank=True)
     kind = models.CharField(max_length=32)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)

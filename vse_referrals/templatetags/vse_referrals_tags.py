@@ -54,3 +54,9 @@ def case_sections(case):
     from ..presentation import case_sections as sections
 
     return sections(case)
+
+
+@register.filter
+def in_minutes(duration):
+    """A timedelta as whole minutes, rounded up (the sign-in lockout page's wait)."""
+    return -(-int(duration.total_seconds()) // 60)

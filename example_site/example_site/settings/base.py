@@ -3,6 +3,7 @@
 The lines marked "vse_referrals" are what a host site adds; the README lists them in order.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -14,6 +15,7 @@ INSTALLED_APPS = [
     "guardian",  # vse_referrals: per-organisation object permissions
     "django_countries",  # vse_referrals: ISO 3166-1 countries
     "wagtail_modeladmin",  # vse_referrals: network administration
+    "axes",  # vse_referrals: login throttling
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.routable_page",
@@ -45,14 +47,25 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "vse_referrals.sessions.SessionTimeoutMiddleware",  # vse_referrals: idle and absolute session timeouts
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "axes.middleware.AxesMiddleware",  # vse_referrals: login throttling (last)
 ]
 
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesBackend",  # vse_referrals: login throttling (first)
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",  # vse_referrals
 ]
+
+# vse_referrals: login throttling (django-axes): five failed sign-ins for one username from one address lock
+# that pair out for an hour; a successful sign-in clears the count.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(hours=1)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "vse_referrals/lockout.html"
 
 # vse_referrals: no guardian "AnonymousUser" account; anonymous users never act for anyone.
 ANONYMOUS_USER_NAME = None

@@ -1,0 +1,90 @@
+"""Login throttling (django-axes, configured as the README says): repeated failed sign-ins for a
+username from one address are refused for an hour with a clear page; others are not affected."""
+
+from datetime import timedelta
+
+import pytest
+from axes.models import AccessAttempt
+from django.core.checks import run_checks
+from django.urls import reverse
+from django.utils import timezone
+
+from . import builders
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = reverse("wagtailadmin_login")
+PASSWORD = "correct horse battery staple"
+HOME = "198.51.100.7"
+ELSEWHERE = "203.0.113.9"
+
+
+@pytest.fixture
+def user(db):
+    user = builders.make_user("poc-throttled")
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+def sign_in(client, password, address=HOME, username="poc-throttled"):
+    return client.post(LOGIN, {"username": username, "password": password}, REMOTE_ADDR=address)
+
+
+def signed_in(response):
+    return response.status_code == 302 and reverse("wagtailadmin_login") not in response["Location"]
+
+
+def test_a_right_password_signs_in(client, user):
+    assert signed_in(sign_in(client, PASSWORD))
+
+
+def test_wrong_passwords_are_refused_then_locked_out(client, user):
+    for _ in range(4):
+        response = sign_in(client, "guess")
+        assert response.status_code == 200 and not response.wsgi_request.user.is_authenticated
+    locked = sign_in(client, "guess")  # the fifth failure locks
+    assert locked.status_code == 429
+    page = locked.content.decode()
+    assert "Too many failed sign-in attempts" in page and "Try again in 60 minutes" in page
+    assert PASSWORD not in page and "guess" not in page
+    # Even the right password is refused now, from this address.
+    response = sign_in(client, PASSWORD)
+    assert response.status_code == 429 and not response.wsgi_request.user.is_authenticated
+
+
+def test_the_lockout_is_for_one_address_only(client, user):
+    for _ in range(5):
+        sign_in(client, "guess")
+    assert sign_in(client, PASSWORD).status_code == 429
+    # Someone guessing elsewhere cannot lock the real person out.
+    assert signed_in(sign_in(client, PASSWORD, address=ELSEWHERE))
+
+
+def test_a_successful_sign_in_clears_earlier_failures(client, user):
+    for _ in range(4):
+        sign_in(client, "guess")
+    assert signed_in(sign_in(client, PASSWORD))
+    client.logout()
+    for _ in range(4):
+        assert sign_in(client, "guess").status_code == 200  # counting from zero again
+
+
+def test_the_lockout_ends_after_an_hour(client, user):
+    for _ in range(5):
+        sign_in(client, "guess")
+    assert sign_in(client, PASSWORD).status_code == 429
+    AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(hours=1, minutes=1))
+    assert signed_in(sign_in(client, PASSWORD))
+
+
+def throttling_warnings():
+    return [message for message in run_checks() if message.id == "vse_referrals.W002"]
+
+
+def test_a_start_up_check_warns_when_throttling_is_not_installed(settings):
+    assert throttling_warnings() == []
+    settings.AUTHENTICATION_BACKENDS = [b for b in settings.AUTHENTICATION_BACKENDS if not b.startswith("axes.")]
+    assert len(throttling_warnings()) == 1
+    settings.AUTHENTICATION_BACKENDS = [*settings.AUTHENTICATION_BACKENDS, "axes.backends.AxesBackend"]
+    assert len(throttling_warnings()) == 1  # it must come first, or another backend answers before it
