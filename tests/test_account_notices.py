@@ -119,3 +119,19 @@ def test_a_mail_outage_keeps_the_notice_in_the_outbox(sender, settings, sent):
     settings.EMAIL_BACKEND = LOCMEM
     assert notifications.retry_undelivered() == 1
     assert mail.outbox[-1].subject == "Your password was changed"
+
+
+def test_a_password_rehashed_at_sign_in_is_not_a_change(sender, sent, settings):
+    # After an upgrade Django re-hashes a password when it is next checked, and saves it.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    sender.set_password("old enough password 1")
+    sender.save()
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher", *settings.PASSWORD_HASHERS]
+    stored = sender.password
+
+    def sign_in_check():
+        assert sender.check_password("old enough password 1")
+
+    assert sent(sign_in_check) == []
+    sender.refresh_from_db()
+    assert sender.password != stored and sender.password.startswith("pbkdf2_")  # it was re-hashed and saved

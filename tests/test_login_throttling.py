@@ -27,8 +27,8 @@ def user(db):
     return user
 
 
-def sign_in(client, password, address=HOME, username="poc-throttled"):
-    return client.post(LOGIN, {"username": username, "password": password}, REMOTE_ADDR=address)
+def sign_in(client, password, address=HOME, username="poc-throttled", **headers):
+    return client.post(LOGIN, {"username": username, "password": password}, REMOTE_ADDR=address, **headers)
 
 
 def signed_in(response):
@@ -88,3 +88,42 @@ def test_a_start_up_check_warns_when_throttling_is_not_installed(settings):
     assert len(throttling_warnings()) == 1
     settings.AUTHENTICATION_BACKENDS = [*settings.AUTHENTICATION_BACKENDS, "axes.backends.AxesBackend"]
     assert len(throttling_warnings()) == 1  # it must come first, or another backend answers before it
+
+
+def test_another_username_from_the_same_address_still_signs_in(client, user):
+    for _ in range(5):
+        sign_in(client, "guess", username="someone-else")
+    assert signed_in(sign_in(client, PASSWORD))
+
+
+def test_guessing_during_the_lockout_does_not_extend_it(client, user):
+    for _ in range(5):
+        sign_in(client, "guess")
+    locked_at = timezone.now() - timedelta(minutes=59)
+    AccessAttempt.objects.update(attempt_time=locked_at)
+    assert sign_in(client, "guess").status_code == 429  # one more try a minute before the end
+    assert AccessAttempt.objects.get().attempt_time == locked_at  # the hour still ends when it would have
+
+
+PROXY = "10.0.0.2"
+
+
+def test_behind_a_proxy_the_address_the_proxy_saw_counts(client, user, settings):
+    settings.VSE_REFERRALS_PROXY_HOPS = 1
+    # An attacker elsewhere, who also writes the victim's address into the header himself.
+    for _ in range(5):
+        sign_in(client, "guess", address=PROXY, HTTP_X_FORWARDED_FOR=f"{HOME}, {ELSEWHERE}")
+    assert sign_in(client, PASSWORD, address=PROXY, HTTP_X_FORWARDED_FOR=ELSEWHERE).status_code == 429
+    # The point of contact, through the same proxy from their own address, is not locked out.
+    assert signed_in(sign_in(client, PASSWORD, address=PROXY, HTTP_X_FORWARDED_FOR=HOME))
+
+
+def test_a_start_up_check_warns_behind_a_proxy_without_the_client_address(settings):
+    def warnings():
+        return [message for message in run_checks() if message.id == "vse_referrals.W003"]
+
+    assert warnings() == []
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    assert len(warnings()) == 1  # no proxy hops configured
+    settings.VSE_REFERRALS_PROXY_HOPS = 1
+    assert warnings() == []

@@ -6,7 +6,8 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.files.base import ContentFile
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -98,16 +99,14 @@ def test_a_closed_case_is_kept_for_the_retention_period_then_purged(closed, purg
         assert value not in everything_readable(case)
     assert "Zofia" not in everything_readable(case) and "Rue Haute" not in everything_readable(case)
     assert (case.contact_channels, case.leaves_country_on, list(case.languages.all())) == ([], None, [])
+    # Nor the categories that, through the reference, would still describe a known person.
+    assert (case.crime_type, case.age_band, case.support_needed, case.outcome) == ("", "unknown", [], "")
+    assert not (case.risk_intimidation or case.complaint_filed or case.crime_country)
     assert not CaseMessage.objects.filter(case=case).exists()
     assert not CaseAttachment.objects.filter(case=case).exists()
     assert stored_files(private_attachment_root) == []
-    # What the overview shows and statistics count stays, and so does the timeline.
-    assert (case.reference, case.status, case.priority, case.outcome) == (
-        closed.reference,
-        Status.COMPLETED,
-        closed.priority,
-        Outcome.SUPPORTED,
-    )
+    # What the VSE overview shows stays, and so does the timeline.
+    assert (case.reference, case.status, case.priority) == (closed.reference, Status.COMPLETED, closed.priority)
     assert (case.sending_organisation_id, case.receiving_organisation_id) == (
         closed.sending_organisation_id,
         closed.receiving_organisation_id,
@@ -118,7 +117,6 @@ def test_a_closed_case_is_kept_for_the_retention_period_then_purged(closed, purg
         closed.consent_method,
         True,
     )
-    assert case.support_needed == closed.support_needed
     events = list(CaseEvent.objects.filter(case=case).values_list("kind", "created_at"))
     assert events == [*events_before, (EventKind.PURGED, when)]
 
@@ -166,15 +164,104 @@ def test_command_dry_run_lists_and_changes_nothing(closed, settings, caplog, com
     ReferralCase.objects.filter(pk=closed.pk).update(purge_after=timezone.now() - DAY)
     out = StringIO()
     call_command("purge_referral_data", "--dry-run", stdout=out)
-    assert out.getvalue().strip() == f"1 referrals are due for purging: {closed.reference}."
+    assert out.getvalue().strip() == (
+        f"1 referrals are due for purging: {closed.reference}; 0 stale drafts are due for deletion."
+    )
     assert ReferralCase.objects.get(pk=closed.pk).purged_at is None
 
     out = StringIO()
     with caplog.at_level(logging.INFO, logger="vse_referrals"), committed():
         call_command("purge_referral_data", stdout=out)
-    assert out.getvalue().strip() == "Purged the personal data of 1 referrals (1 files deleted)."
+    assert out.getvalue().strip() == "Purged the personal data of 1 referrals; deleted 0 stale drafts."
     assert ReferralCase.objects.get(pk=closed.pk).purged_at is not None
     logged = " ".join(record.getMessage() for record in caplog.records)
     assert closed.reference in logged
     for value in builders.PERSONAL_VALUES.values():
         assert value not in logged + out.getvalue()
+
+
+def test_drafts_untouched_for_the_retention_period_are_deleted(
+    sender, org_a, org_b, purge, settings, private_attachment_root
+):
+    settings.VSE_REFERRALS_RETENTION_DAYS = 30
+    old = builders.make_case(org_a, org_b, created_by=sender)
+    attach(old, sender)
+    recent = builders.make_case(org_a, org_b, created_by=sender)
+    ReferralCase.objects.filter(pk=old.pk).update(updated_at=timezone.now() - 31 * DAY)
+    result = purge()
+    assert (result.drafts_deleted, result.files_deleted, result.purged) == (1, 1, [])
+    assert list(ReferralCase.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert stored_files(private_attachment_root) == []
+
+
+def test_a_value_no_key_can_decrypt_does_not_stop_the_purge(closed, purge, settings):
+    from cryptography.fernet import Fernet
+
+    from vse_referrals import crypto
+
+    # The case's values were written with a key that is no longer configured.
+    settings.VSE_REFERRALS_ENCRYPTION_KEYS = (Fernet.generate_key().decode(),)
+    with pytest.raises(crypto.DecryptionError):
+        ReferralCase.objects.get(pk=closed.pk)
+    assert purge(closed.purge_after + DAY).purged == [closed.reference]
+    assert ReferralCase.objects.filter(pk=closed.pk, purged_at__isnull=False).exists()
+
+
+def test_a_failing_case_is_reported_and_the_others_are_purged(closed, sender, org_b, purge, committed, monkeypatch):
+    ReferralCase.objects.filter(pk=closed.pk).update(purge_after=timezone.now() - DAY)
+    with committed():
+        other = workflow.perform(builders.sent_case(sender, org_b), "withdraw_consent", sender)
+    real = retention.purge_case
+
+    def failing(case_id, *args, **kwargs):
+        if case_id == closed.pk:
+            raise RuntimeError("disk full")
+        return real(case_id, *args, **kwargs)
+
+    monkeypatch.setattr(retention, "purge_case", failing)
+    result = purge()
+    assert (result.purged, result.failed) == ([other.reference], [closed.reference])
+    out = StringIO()
+    with pytest.raises(CommandError, match=closed.reference):
+        call_command("purge_referral_data", stdout=out)
+
+
+def test_a_file_that_cannot_be_deleted_is_logged_and_the_others_go(closed, sender, purge, monkeypatch, caplog):
+    from vse_referrals import crypto
+
+    # A second file, stored as add_attachment stores one (the case is closed: no one may add it now).
+    extra = CaseAttachment(
+        case=closed,
+        uploaded_by=sender,
+        organisation=closed.sending_organisation,
+        original_name="second.pdf",
+        content_type="application/pdf",
+        size=3,
+    )
+    extra.file.save("upload", ContentFile(b"%PDF"), save=True)
+    real_delete = crypto.attachment_storage.delete
+    calls = []
+
+    def delete(name):
+        calls.append(name)
+        if len(calls) == 1:
+            raise PermissionError("read-only")
+        real_delete(name)
+
+    monkeypatch.setattr(crypto.attachment_storage, "delete", delete)
+    with caplog.at_level(logging.ERROR, logger="vse_referrals"):
+        result = purge(closed.purge_after + DAY)
+    assert (len(calls), result.files_deleted) == (2, 1)
+    assert "Could not delete attachment file" in caplog.text
+
+
+def test_nothing_can_be_added_to_a_case_closed_or_purged_meanwhile(sender, receiver, org_b, committed):
+    with committed():
+        case = workflow.perform(builders.sent_case(sender, org_b), "accept", receiver)
+    stale = ReferralCase.objects.get(pk=case.pk)  # what a page loaded before the purge holds
+    with committed():
+        workflow.perform(case, "withdraw_consent", sender)
+        retention.run()
+    with pytest.raises(workflow.TransitionNotAllowed):
+        workflow.add_message(stale, receiver, "<p>Late message</p>")
+    assert not CaseMessage.objects.filter(case=case).exists()

@@ -54,6 +54,15 @@ def test_idle_for_too_long_signs_out_and_says_why(signed_in, clock):
     assert signed_out(signed_in.get(INBOX))  # really signed out, not only redirected once
 
 
+def test_an_open_editor_pinging_by_itself_does_not_keep_the_session_alive(signed_in, clock):
+    ping = reverse("wagtailadmin_editing_sessions:ping", args=["wagtailcore", "page", "1", 0])
+    for _ in range(40):  # twenty minutes of the editor's background pings, nobody at the desk
+        clock(30)
+        signed_in.post(ping)
+    clock(11 * MINUTE)
+    assert signed_out(signed_in.get(INBOX))
+
+
 def test_a_session_ends_after_the_maximum_duration_whatever_the_activity(signed_in, clock):
     for _ in range(24):  # twelve hours of activity
         clock(30 * MINUTE - 1)

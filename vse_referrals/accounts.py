@@ -1,17 +1,40 @@
-"""Notices about a point of contact's own account (DESIGN.md section 4): when the password or
+"""Accounts of points of contact (DESIGN.md section 4).
+
+`client_address(request)` is the address sign-in throttling counts failures by (django-axes'
+AXES_CLIENT_IP_CALLABLE). Behind reverse proxies REMOTE_ADDR is the proxy's address for everyone,
+which would turn "this username from this address" into "this username" (anyone could lock a
+point of contact out); with VSE_REFERRALS_PROXY_HOPS proxies that each append the address they
+saw to X-Forwarded-For, the client is the entry that many places from the end, and what a client
+puts in the header itself is ignored. Written here because django-ipware's proxy count assumes
+the proxies list themselves in the header, which nginx's `proxy_add_x_forwarded_for` does not.
+
+Notices: when the password or
 the e-mail address of a user who acts for an organisation changes, they are told by e-mail (the
 old address too, when the address changed), so a takeover of the account does not go unseen.
 
 The notices go through the same outbox as the case e-mails (`notifications.queue`) and carry no
-secret: what changed, when, and whom to tell if it was not them.
+secret: what changed, when, and whom to tell if it was not them. Changes made with
+`QuerySet.update()` or `bulk_update()` send no signal and so no notice: nothing in the app or in
+Wagtail changes credentials that way.
 """
 
 from django.contrib.auth import get_user_model
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 
-from . import notifications
+from . import conf, notifications
 from .permissions import organisation_for_user
+
+
+def client_address(request):
+    """The client's address as the outermost trusted proxy saw it (REMOTE_ADDR without proxies)."""
+    hops = conf.get("PROXY_HOPS")
+    if hops:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        if len(forwarded) >= hops and forwarded[-hops]:
+            return forwarded[-hops]
+    return request.META.get("REMOTE_ADDR")
+
 
 PASSWORD_CHANGED = "password-changed"
 EMAIL_CHANGED = "email-changed"
@@ -32,7 +55,10 @@ def notify_credential_changes(sender, instance, created, **kwargs):
     instance._vse_credentials_before = None
     if not before or organisation_for_user(instance) is None:
         return
-    if before["password"] != instance.password and instance.email:
+    # `_password` is set by set_password() until the save is done; Django's re-hashing of a
+    # password at sign-in (a new hasher or more iterations after an upgrade) clears it first:
+    # that is not a change anyone made, so it is not announced.
+    if before["password"] != instance.password and getattr(instance, "_password", None) is not None and instance.email:
         notifications.queue(instance, PASSWORD_CHANGED)
     if (before["email"] or "").lower() != (instance.email or "").lower():
         for address in {instance.email, before["email"]} - {"", None}:  # the new address and the old one

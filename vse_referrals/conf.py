@@ -13,11 +13,12 @@
 | DASHBOARD_LIMIT | 8 | rows per list in the dashboard inbox panel |
 | INBOX_PAGE_SIZE | 25 | rows per page in the inbox listing |
 | REFERENCE_PREFIX | "VSE" | prefix of human references (VSE-2026-00042) |
-| RETENTION_DAYS | 365 | personal data of closed cases is purged this many days after closing |
+| RETENTION_DAYS | 365 | personal data of closed cases is purged this many days after closing; untouched drafts deleted |
 | QUICK_EXIT_URL | "about:blank" | where "Leave this site quickly" goes (e.g. a neutral news or weather page) |
 | MAP_TILES | None (off) | tile background of the directory map, see below |
 | SESSION_IDLE_MINUTES | 30 | a signed-in user is signed out after this long without a request |
 | SESSION_MAX_HOURS | 12 | ... and this long after signing in, whatever their activity |
+| PROXY_HOPS | 0 | reverse proxies in front of Django that append to X-Forwarded-For (for sign-in throttling) |
 
 MAP_TILES turns on a raster tile background under the directory map, e.g.
 ``{"url": "https://tiles.example.org/{z}/{x}/{y}.png", "attribution": "© OpenStreetMap contributors",
@@ -64,6 +65,7 @@ DEFAULTS = {
     "MAP_TILES": None,
     "SESSION_IDLE_MINUTES": 30,
     "SESSION_MAX_HOURS": 12,
+    "PROXY_HOPS": 0,
 }
 
 

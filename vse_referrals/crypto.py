@@ -152,11 +152,16 @@ class EncryptedFileSystemStorage(FileSystemStorage):
             return decrypt_bytes(handle.read())
 
     def rotate(self, name):
-        with super().open(name, "rb") as handle:
-            token = handle.read()
-        rotated = rotate_bytes(token)
-        with open(self.path(name), "wb") as handle:
-            handle.write(rotated)
+        """Re-encrypt one file in place with the newest key; False if it is gone (never re-created)."""
+        try:
+            with open(self.path(name), "r+b") as handle:
+                rotated = rotate_bytes(handle.read())
+                handle.seek(0)
+                handle.write(rotated)
+                handle.truncate()
+        except FileNotFoundError:
+            return False
+        return True
 
 
 attachment_storage = EncryptedFileSystemStorage()

@@ -13,9 +13,14 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
 from . import conf
+
+# Requests a page makes by itself, not a person: they end an expired session, but do not keep
+# one alive (Wagtail's editor pings every few seconds while a page or snippet is open).
+BACKGROUND_NAMESPACES = frozenset({"wagtailadmin_editing_sessions"})
 
 SIGNED_IN_AT = "vse_referrals_signed_in_at"
 LAST_SEEN_AT = "vse_referrals_last_seen_at"
@@ -58,9 +63,17 @@ class SessionTimeoutMiddleware:
                 messages.info(request, self.message(reason))
             else:
                 request.session.setdefault(SIGNED_IN_AT, now)
-                if now - request.session.get(LAST_SEEN_AT, 0) >= LAST_SEEN_RESOLUTION:
+                seen = request.session.get(LAST_SEEN_AT, 0)
+                if now - seen >= LAST_SEEN_RESOLUTION and not self.is_background(request):
                     request.session[LAST_SEEN_AT] = now
         return self.get_response(request)
+
+    @staticmethod
+    def is_background(request):
+        try:
+            return resolve(request.path_info).namespace in BACKGROUND_NAMESPACES
+        except Resolver404:
+            return False
 
     @staticmethod
     def message(reason):

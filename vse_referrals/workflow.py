@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from . import conf, notifications
 from .models import (
     AWAITING_ANSWER,
+    CLOSED_STATUSES,
     OPEN_STATUSES,
     CaseAttachment,
     CaseEvent,
@@ -419,6 +420,18 @@ def record_view(case, user):
     CaseEvent.objects.create(case=case, kind=EventKind.VIEWED, actor=user, organisation=organisation_for_user(user))
 
 
+def _lock_unless_closed(case):
+    """Lock the case row for the rest of the transaction; refuse if it has been closed or purged
+    meanwhile (a purge must not miss a message or a file added while it ran)."""
+    if (
+        not ReferralCase.objects.select_for_update()
+        .filter(pk=case.pk, purged_at__isnull=True)
+        .exclude(status__in=CLOSED_STATUSES)
+        .exists()
+    ):
+        raise TransitionNotAllowed(gettext("This referral is closed: its conversation has ended."))
+
+
 def add_message(case, user, body_html):
     body = sanitize_html(body_html).strip()
     if not has_text(body):
@@ -432,6 +445,7 @@ def add_message(case, user, body_html):
     if not case.is_open:
         raise TransitionNotAllowed(gettext("This referral is closed: its conversation has ended."))
     with transaction.atomic():
+        _lock_unless_closed(case)
         message = CaseMessage.objects.create(case=case, author=user, organisation=organisation, body=body)
         CaseEvent.objects.create(case=case, kind=EventKind.MESSAGE, actor=user, organisation=organisation)
         notifications.notify_activity(case, side, "message")
@@ -444,6 +458,7 @@ def add_attachment(case, user, upload, content_type):
     if side is None:
         raise TransitionNotAllowed(gettext("You cannot do this on this referral."))
     with transaction.atomic():
+        _lock_unless_closed(case)
         attachment = CaseAttachment(
             case=case,
             uploaded_by=user,

@@ -15,6 +15,9 @@ if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=600)}
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Reverse proxies in front of Django that append the client's address to X-Forwarded-For (nginx's
+# proxy_add_x_forwarded_for): sign-in throttling counts failures by the address they saw.
+VSE_REFERRALS_PROXY_HOPS = int(os.environ.get("VSE_REFERRALS_PROXY_HOPS", "1"))
 SECURE_SSL_REDIRECT = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True

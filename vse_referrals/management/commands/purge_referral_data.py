@@ -1,25 +1,32 @@
-"""Cron job: purge the personal data of closed referrals whose retention period has passed.
+"""Cron job: purge the personal data of closed referrals whose retention period has passed, and
+delete drafts untouched for that long (see vse_referrals/retention.py).
 
 Run it daily. Safe to run again and from several machines: each case is purged once, under a
-row lock. `--dry-run` lists the references that are due and changes nothing.
+row lock. `--dry-run` lists what is due and changes nothing. A case that could not be purged is
+named (by reference) and the command exits with an error, so that cron reports it.
 """
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from vse_referrals import retention
 
 
 class Command(BaseCommand):
-    help = "Purge the personal data of closed referrals whose retention period has passed."
+    help = "Purge the personal data of closed referrals whose retention period has passed; delete stale drafts."
 
     def add_arguments(self, parser):
-        parser.add_argument("--dry-run", action="store_true", help="List the referrals that are due; change nothing.")
+        parser.add_argument("--dry-run", action="store_true", help="List what is due; change nothing.")
 
     def handle(self, *args, dry_run=False, **options):
         result = retention.run(dry_run=dry_run)
         if dry_run:
-            self.stdout.write(f"{len(result.purged)} referrals are due for purging: {', '.join(result.purged) or '-'}.")
+            self.stdout.write(
+                f"{len(result.purged)} referrals are due for purging: {', '.join(result.purged) or '-'}; "
+                f"{result.drafts_deleted} stale drafts are due for deletion."
+            )
             return
         self.stdout.write(
-            f"Purged the personal data of {len(result.purged)} referrals ({result.files_deleted} files deleted)."
+            f"Purged the personal data of {len(result.purged)} referrals; deleted {result.drafts_deleted} stale drafts."
         )
+        if result.failed:
+            raise CommandError(f"Could not purge {', '.join(result.failed)}; the next run tries again (see the log).")

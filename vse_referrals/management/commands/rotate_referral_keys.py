@@ -22,9 +22,17 @@ class Command(BaseCommand):
             count = self.rotate_table(model)
             self.stdout.write(f"{model._meta.verbose_name_plural}: {count} rows re-encrypted.")
         files = 0
-        for attachment in CaseAttachment.objects.only("file").iterator():
-            crypto.attachment_storage.rotate(attachment.file.name)
-            files += 1
+        for attachment_id in CaseAttachment.objects.values_list("pk", flat=True).iterator():
+            # Under the row's lock: a file purged or discarded meanwhile is skipped, never rewritten.
+            with transaction.atomic():
+                name = (
+                    CaseAttachment.objects.select_for_update()
+                    .filter(pk=attachment_id)
+                    .values_list("file", flat=True)
+                    .first()
+                )
+                if name and crypto.attachment_storage.rotate(name):
+                    files += 1
         self.stdout.write(self.style.SUCCESS(f"Attachments: {files} files re-encrypted."))
 
     def rotate_table(self, model):
@@ -38,8 +46,11 @@ class Command(BaseCommand):
         while True:
             with transaction.atomic(), connection.cursor() as cursor:
                 where = f"WHERE {pk} > %s " if last_pk is not None else ""
+                # Locked until the batch is rewritten: a purge committing in between would otherwise
+                # have its blanked values overwritten with the old ones.
+                lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
                 cursor.execute(
-                    f"SELECT {pk}, {', '.join(quoted)} FROM {table} {where}ORDER BY {pk} LIMIT {BATCH}",
+                    f"SELECT {pk}, {', '.join(quoted)} FROM {table} {where}ORDER BY {pk} LIMIT {BATCH}{lock}",
                     [last_pk] if last_pk is not None else [],
                 )
                 rows = cursor.fetchall()
