@@ -13,7 +13,7 @@
 | DASHBOARD_LIMIT | 8 | rows per list in the dashboard inbox panel |
 | INBOX_PAGE_SIZE | 25 | rows per page in the inbox listing |
 | REFERENCE_PREFIX | "VSE" | prefix of human references (VSE-2026-00042) |
-| RETENTION_DAYS | 365 | personal data of closed cases is purged this many days after closing; untouched drafts deleted |
+| RETENTION_DAYS | 365 | closed cases are purged, untouched drafts deleted, this many days after |
 | QUICK_EXIT_URL | "about:blank" | where "Leave this site quickly" goes (e.g. a neutral news or weather page) |
 | MAP_TILES | None (off) | tile background of the directory map, see below |
 | SESSION_IDLE_MINUTES | 30 | a signed-in user is signed out after this long without a request |
