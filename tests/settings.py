@@ -22,6 +22,9 @@ INSTALLED_APPS = [
     "django_countries",
     "wagtail_modeladmin",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.routable_page",
@@ -51,6 +54,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "vse_referrals.two_factor.TwoFactorMiddleware",
     "vse_referrals.sessions.SessionTimeoutMiddleware",  # idle and absolute session timeouts
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the lockout page
@@ -120,3 +125,7 @@ WAGTAIL_GRAVATAR_PROVIDER_URL = None
 VSE_REFERRALS_ENCRYPTION_KEYS = ["Z2y5WmZ0b3ZwT0ZkM0lXbm1qY0lYdWJ2TUpqX2NfVzA="]
 VSE_REFERRALS_ATTACHMENT_ROOT = BASE_DIR / "private-test-files"  # each test overrides it with a temporary folder
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+# Two-step verification is tested in test_two_factor.py, which turns it on; the other tests sign
+# points of contact in with force_login, as after their second step.
+VSE_REFERRALS_TWO_FACTOR_REQUIRED = False

@@ -145,3 +145,26 @@ def _today():
     from django.utils import timezone
 
     return timezone.localdate().isoformat()
+
+
+def test_two_step_verification_on_a_phone(browser, live_server, network, settings):
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    settings.VSE_REFERRALS_TWO_FACTOR_REQUIRED = True
+    page = browser.new_page(viewport={"width": 360, "height": 780})
+    page.goto(f"{live_server.url}/admin/referrals/")
+    page.fill("#id_username", "astrid")
+    page.fill("#id_password", "password")
+    page.click("button[type=submit]")
+    # First sign-in: set up the app, then the backup codes, then where she was going.
+    expect(page.get_by_role("heading", name="Set up two-step verification")).to_be_visible()
+    expect(page.locator(".vse-two-step__qr svg")).to_be_visible()  # once: the page's icons load too
+    assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 1
+    device = TOTPDevice.objects.get(user=network["sender"])
+    page.fill("input[name=code]", str(totp(device.bin_key)).zfill(6))
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.locator(".vse-two-step__codes li")).to_have_count(10)
+    page.get_by_role("link", name="I have kept them: continue").click()
+    expect(page).to_have_url(f"{live_server.url}/admin/referrals/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Referrals")

@@ -38,6 +38,7 @@ def client_address(request):
 
 PASSWORD_CHANGED = "password-changed"
 EMAIL_CHANGED = "email-changed"
+TWO_FACTOR_RESET = "two-factor-reset"
 WATCHED = ("password", "email")
 
 

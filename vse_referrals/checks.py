@@ -112,3 +112,31 @@ def check_client_address_behind_proxies(app_configs, **kwargs):
             )
         ]
     return []
+
+
+TWO_FACTOR_MIDDLEWARE = ("django_otp.middleware.OTPMiddleware", "vse_referrals.two_factor.TwoFactorMiddleware")
+
+
+@register(Tags.security)
+def check_two_factor(app_configs, **kwargs):
+    if not conf.get("TWO_FACTOR_REQUIRED"):
+        return []
+    middleware = list(getattr(settings, "MIDDLEWARE", []))
+    auth = "django.contrib.auth.middleware.AuthenticationMiddleware"
+    apps = ("django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static")
+    if (
+        all(app in settings.INSTALLED_APPS for app in apps)
+        and all(name in middleware for name in (auth, *TWO_FACTOR_MIDDLEWARE))
+        and middleware.index(auth)
+        < middleware.index(TWO_FACTOR_MIDDLEWARE[0])
+        < middleware.index(TWO_FACTOR_MIDDLEWARE[1])
+    ):
+        return []
+    return [
+        Error(
+            "Two-step verification of points of contact is required but not installed.",
+            hint="Add django_otp and its otp_totp and otp_static plugins to INSTALLED_APPS, and "
+            "OTPMiddleware then TwoFactorMiddleware after the authentication middleware (see the README).",
+            id="vse_referrals.E005",
+        )
+    ]

@@ -152,6 +152,7 @@ def render_notification(notification):
 ACCOUNT_HEADLINES = {
     "password-changed": _("Your password was changed"),
     "email-changed": _("Your e-mail address was changed"),
+    "two-factor-reset": _("Your two-step verification was reset"),
 }
 
 

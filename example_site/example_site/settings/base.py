@@ -16,6 +16,9 @@ INSTALLED_APPS = [
     "django_countries",  # vse_referrals: ISO 3166-1 countries
     "wagtail_modeladmin",  # vse_referrals: network administration
     "axes",  # vse_referrals: login throttling
+    "django_otp",  # vse_referrals: two-step verification of points of contact
+    "django_otp.plugins.otp_totp",  # vse_referrals: authenticator apps
+    "django_otp.plugins.otp_static",  # vse_referrals: backup codes
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.routable_page",
@@ -47,6 +50,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # vse_referrals: two-step verification
+    "vse_referrals.two_factor.TwoFactorMiddleware",  # vse_referrals: ...required of points of contact
     "vse_referrals.sessions.SessionTimeoutMiddleware",  # vse_referrals: idle and absolute session timeouts
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -68,6 +73,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the hour runs from the lockout, not the last try
 AXES_CLIENT_IP_CALLABLE = "vse_referrals.accounts.client_address"  # see VSE_REFERRALS_PROXY_HOPS
 AXES_LOCKOUT_TEMPLATE = "vse_referrals/lockout.html"
+# vse_referrals: the name authenticator apps show next to the code.
+OTP_TOTP_ISSUER = "VSE intranet"
 
 # vse_referrals: no guardian "AnonymousUser" account; anonymous users never act for anyone.
 ANONYMOUS_USER_NAME = None

@@ -16,3 +16,7 @@ if not _DEV_KEY_FILE.exists():
 
     _DEV_KEY_FILE.write_text(Fernet.generate_key().decode())
 VSE_REFERRALS_ENCRYPTION_KEYS = [_DEV_KEY_FILE.read_text().strip()]
+
+# The demo's points of contact sign in without a phone. Set this to True (the default, and what
+# production uses) to try two-step verification with an authenticator app.
+VSE_REFERRALS_TWO_FACTOR_REQUIRED = False

@@ -1,0 +1,120 @@
+"""Two-step verification for points of contact (DESIGN.md section 4), with django-otp.
+
+A signed-in user who acts for an organisation (an active designation), or who can designate
+points of contact (superusers, network administrators), reaches no admin page until they have
+entered a code from an authenticator app (TOTP) or one of their backup codes in
+this session. The first time, they set the app up: a QR code drawn on the server (segno, no
+request to another host), the key to type in instead, one code to confirm, then ten single-use
+backup codes shown once. An administrator who has lost their phone's trust runs
+`reset_two_factor USERNAME`; the user is told by e-mail and sets up again at the next sign-in.
+
+Install `django_otp.middleware.OTPMiddleware` and then `TwoFactorMiddleware` after Django's
+authentication middleware; `VSE_REFERRALS_TWO_FACTOR_REQUIRED` (default True) turns it off, for
+a demo only.
+"""
+
+from base64 import b32encode
+from urllib.parse import quote
+
+from django.shortcuts import redirect
+from django.urls import Resolver404, resolve, reverse
+from django_otp import user_has_device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from . import conf
+from .permissions import organisation_for_user
+
+APP_DEVICE_NAME = "Authenticator app"
+BACKUP_DEVICE_NAME = "Backup codes"
+BACKUP_CODES = 10
+# What an unverified point of contact may still open under the admin: these pages, signing out,
+# and what the admin's own pages load by script (its icons and its translations).
+OPEN_URL_NAMES = frozenset(
+    {
+        "vse_referrals:two_factor_setup",
+        "vse_referrals:two_factor_verify",
+        "wagtailadmin_logout",
+        "wagtailadmin_login",
+        "wagtailadmin_javascript_catalog",
+        "wagtailadmin_sprite",
+    }
+)
+
+
+def required_for(user):
+    """Whether `user` must verify a second factor: a signed-in point of contact, or anyone who can
+    designate one (else a stolen administrator's password could designate itself and enrol its
+    own phone)."""
+    if not (conf.get("TWO_FACTOR_REQUIRED") and user.is_authenticated):
+        return False
+    return bool(
+        user.is_superuser
+        or user.has_perm("vse_referrals.add_contactpoint")
+        or user.has_perm("vse_referrals.change_contactpoint")
+        or organisation_for_user(user)
+    )
+
+
+def app_device(user, *, create=False):
+    """The user's authenticator app: confirmed if set up, else the one being set up (or None)."""
+    devices = TOTPDevice.objects.filter(user=user).order_by("-confirmed", "-pk")
+    device = devices.first()
+    if device is None and create:
+        device = TOTPDevice.objects.create(user=user, name=APP_DEVICE_NAME, confirmed=False)
+    return device
+
+
+def grouped_key(device):
+    """The key to type into an app by hand, in groups of four: ABCD EFGH ..."""
+    key = b32encode(device.bin_key).decode().rstrip("=")
+    return " ".join(key[i : i + 4] for i in range(0, len(key), 4))
+
+
+def new_backup_codes(user):
+    """Replace the user's backup codes with new ones and return them, to show once (django-otp
+    stores them as they are: they are as secret as the database)."""
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name=BACKUP_DEVICE_NAME)
+    codes = [StaticToken.random_token() for _ in range(BACKUP_CODES)]
+    device.token_set.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    return codes
+
+
+def reset(user):
+    """Remove every second factor of `user`: they set up again at their next sign-in."""
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+
+
+def verify(user, code):
+    """The device that accepts `code` (the app's, else a backup code), or None. Each device's own
+    throttling applies (django-otp slows down repeated wrong codes)."""
+    code = "".join(code.split())
+    for device in (app_device(user), StaticDevice.objects.filter(user=user).first()):
+        if device is not None and device.confirmed and device.verify_token(code):
+            return device
+    return None
+
+
+class TwoFactorMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        verified = getattr(user, "is_verified", None)  # installed by django-otp's middleware
+        if user is not None and self.guards(request) and not (verified and verified()) and required_for(user):
+            name = "two_factor_verify" if user_has_device(user) else "two_factor_setup"
+            return redirect(f"{reverse('vse_referrals:' + name)}?next={quote(request.get_full_path())}")
+        return self.get_response(request)
+
+    @staticmethod
+    def guards(request):
+        """Whether the path is an admin page an unverified point of contact may not open."""
+        if not request.path_info.startswith(reverse("wagtailadmin_home")):
+            return False
+        try:
+            return resolve(request.path_info).view_name not in OPEN_URL_NAMES
+        except Resolver404:
+            return True
