@@ -179,3 +179,43 @@ def test_the_admin_can_still_load_its_icons_and_translations(client, sender):
     for name in ("wagtailadmin_sprite", "wagtailadmin_javascript_catalog"):
         assert client.get(reverse(name)).status_code == 200, name
     assert client.get(reverse("wagtailadmin_home")).status_code == 302
+
+
+def reset_url(contact_point):
+    return reverse("vse_referrals_contactpoint_modeladmin_reset_two_factor", args=[contact_point.pk])
+
+
+def edit_url(contact_point):
+    return reverse("vse_referrals_contactpoint_modeladmin_edit", args=[contact_point.pk])
+
+
+def test_a_network_administrator_resets_a_lost_phone(client, sender, network_admin, django_capture_on_commit_callbacks):
+    designation = builders.ContactPoint.objects.get(user=sender)
+    set_up(client, sender)
+    client.logout()
+    set_up(client, network_admin)  # administrators verify a second step too
+    edit = page(client.get(edit_url(designation)))
+    assert edit.find("a", href=reset_url(designation), string=re.compile("Reset two-step verification"))
+    confirm = client.get(reset_url(designation)).content.decode()
+    assert "Yes, reset" in confirm and TOTPDevice.objects.filter(user=sender).exists()  # nothing before confirming
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reset_url(designation), follow=True)
+    assert "reset: they set it up again at their next sign-in" in response.content.decode()
+    assert not TOTPDevice.objects.filter(user=sender).exists()
+    assert not StaticToken.objects.filter(device__user=sender).exists()
+    assert [(email.to, email.subject) for email in mail.outbox] == [
+        ([sender.email], "Your two-step verification was reset")
+    ]
+    # Nothing left to reset: no button.
+    assert not page(client.get(edit_url(designation))).find("a", href=reset_url(designation))
+
+
+def test_only_network_administrators_can_reset(client, sender, receiver):
+    designation = builders.ContactPoint.objects.get(user=sender)
+    set_up(client, sender)
+    client.logout()
+    set_up(client, receiver)  # a point of contact of another organisation, verified
+    response = client.post(reset_url(designation))
+    assert (response.status_code, response["Location"]) == (302, reverse("wagtailadmin_home"))  # "no permission"
+    assert TOTPDevice.objects.filter(user=sender, confirmed=True).exists()

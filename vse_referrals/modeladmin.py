@@ -2,8 +2,9 @@
 
 from django.contrib import messages
 from django.db.models import Prefetch
+from django.shortcuts import redirect
 from django.template.defaultfilters import yesno
-from django.urls import reverse
+from django.urls import re_path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
@@ -13,8 +14,9 @@ from django_countries.filters import CountryFilter
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
 from wagtail_modeladmin.helpers import PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup
-from wagtail_modeladmin.views import CreateView, EditView, InspectView
+from wagtail_modeladmin.views import CreateView, EditView, InspectView, InstanceSpecificView
 
+from . import two_factor
 from .forms import ContactPointForm, OrganisationForm
 from .models import ContactPoint, Organisation, ReferralCase, Status
 
@@ -124,7 +126,34 @@ class ContactPointCreateView(WarnWithoutAdminAccessMixin, CreateView):
 
 
 class ContactPointEditView(WarnWithoutAdminAccessMixin, EditView):
-    pass
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if two_factor.user_has_device(self.instance.user):
+            context["reset_two_factor_url"] = self.url_helper.get_action_url("reset_two_factor", self.pk_quoted)
+        return context
+
+
+class ResetTwoFactorView(InstanceSpecificView):
+    """A network administrator resets the two-step verification of a point of contact who lost
+    their phone and backup codes: after a confirmation, the user sets it up at their next sign-in."""
+
+    page_title = _("Reset two-step verification")
+    template_name = "vse_referrals/modeladmin/reset_two_factor.html"
+
+    def check_action_permitted(self, user):
+        return self.permission_helper.user_can_edit_obj(user, self.instance)
+
+    def post(self, request, *args, **kwargs):
+        two_factor.reset(self.instance.user)
+        messages.success(
+            request,
+            _(
+                "Two-step verification of %(user)s reset: they set it up again at their next sign-in, "
+                "and were told by e-mail."
+            )
+            % {"user": self.instance.user_display},
+        )
+        return redirect(self.edit_url)
 
 
 class ContactPointAdmin(ModelAdmin):
@@ -134,6 +163,7 @@ class ContactPointAdmin(ModelAdmin):
     permission_helper_class = ManagementPermissionHelper
     create_view_class = ContactPointCreateView
     edit_view_class = ContactPointEditView
+    edit_template_name = "vse_referrals/modeladmin/contactpoint_edit.html"
     list_display = (
         "user_name",
         "organisation",
@@ -157,6 +187,18 @@ class ContactPointAdmin(ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user", "organisation")
+
+    def get_admin_urls_for_registration(self):
+        return super().get_admin_urls_for_registration() + (
+            re_path(
+                self.url_helper.get_action_url_pattern("reset_two_factor"),
+                self.reset_two_factor_view,
+                name=self.url_helper.get_action_url_name("reset_two_factor"),
+            ),
+        )
+
+    def reset_two_factor_view(self, request, instance_pk):
+        return ResetTwoFactorView.as_view(model_admin=self, instance_pk=instance_pk)(request)
 
     def user_name(self, obj):
         return obj.user_display

