@@ -349,6 +349,13 @@ def test_overview_lists_metadata_without_personal_data(client, world, metadata_v
     assert world["draft"].reference not in html
 
 
+def test_overview_filters_say_which_side_they_filter(client, world, metadata_viewer):
+    client.force_login(metadata_viewer)
+    html = client.get(OVERVIEW_URL).content.decode()
+    assert html.count("By country of the referring member") == 1
+    assert html.count("By country of the receiving member") == 1
+
+
 def test_overview_csv_export_has_no_personal_data(client, world, metadata_viewer):
     client.force_login(metadata_viewer)
     response = client.get(OVERVIEW_URL, {"export": "csv"})

@@ -165,7 +165,7 @@ def test_command_dry_run_lists_and_changes_nothing(closed, settings, caplog, com
     out = StringIO()
     call_command("purge_referral_data", "--dry-run", stdout=out)
     assert out.getvalue().strip() == (
-        f"1 referrals are due for purging: {closed.reference}; 0 stale drafts are due for deletion."
+        f"Referrals due for purging: 1 ({closed.reference}); stale drafts due for deletion: 0."
     )
     assert ReferralCase.objects.get(pk=closed.pk).purged_at is None
 

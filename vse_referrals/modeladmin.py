@@ -237,12 +237,22 @@ class OverviewPermissionHelper(PermissionHelper):
         return False
 
 
-class FromCountryFilter(CountryFilter):
-    title = _("country of the referring member")
+class SideCountryFilter(CountryFilter):
+    """A country filter with its own title (Django's field filters take the field's name)."""
+
+    side_title = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = self.side_title
 
 
-class ToCountryFilter(CountryFilter):
-    title = _("country of the receiving member")
+class FromCountryFilter(SideCountryFilter):
+    side_title = _("country of the referring member")
+
+
+class ToCountryFilter(SideCountryFilter):
+    side_title = _("country of the receiving member")
 
 
 class ReferralOverviewAdmin(ModelAdmin):

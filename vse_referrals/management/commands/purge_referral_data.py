@@ -20,9 +20,9 @@ class Command(BaseCommand):
     def handle(self, *args, dry_run=False, **options):
         result = retention.run(dry_run=dry_run)
         if dry_run:
+            due = f"{len(result.purged)} ({', '.join(result.purged)})" if result.purged else "none"
             self.stdout.write(
-                f"{len(result.purged)} referrals are due for purging: {', '.join(result.purged) or '-'}; "
-                f"{result.drafts_deleted} stale drafts are due for deletion."
+                f"Referrals due for purging: {due}; stale drafts due for deletion: {result.drafts_deleted}."
             )
             return
         self.stdout.write(
