@@ -364,8 +364,28 @@ def test_overview_csv_export_has_no_personal_data(client, world, metadata_viewer
     rows = list(csv.reader(io.StringIO(content)))
     assert any(world["sent"].reference in row for row in rows)
     assert world["draft"].reference not in content
+    # What the page shows: labels and the site's local time, not codes and UTC.
+    sent = world["sent"]
+    [row] = [row for row in rows if sent.reference in row]
+    record = dict(zip(rows[0], row, strict=True))
+    assert (record["Priority"], record["Status"]) == (sent.get_priority_display(), sent.get_status_display())
+    assert record["Sent"].startswith(timezone.localtime(sent.sent_at).strftime("%Y-%m-%d %H:%M"))
     for value in builders.PERSONAL_VALUES.values():
         assert value not in content
+
+
+def test_overview_spreadsheet_has_labels_and_local_times(client, world, metadata_viewer):
+    from openpyxl import load_workbook
+
+    client.force_login(metadata_viewer)
+    response = client.get(OVERVIEW_URL, {"export": "xlsx"})
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    sheet = load_workbook(io.BytesIO(content)).active
+    header, *rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    sent = world["sent"]
+    [record] = [dict(zip(header, row, strict=True)) for row in rows if row[0] == sent.reference]
+    assert record["Status"] == sent.get_status_display()
+    assert record["Sent"] == timezone.localtime(sent.sent_at).replace(tzinfo=None, microsecond=0)
 
 
 @pytest.mark.parametrize("who", ["superuser", "metadata viewer"])
