@@ -17,18 +17,17 @@ from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_
 
 from vse_referrals.models import (
     AccessChannel,
-    AccessibilityFeature,
     AssistanceForm,
     Language,
     MemberDirectoryPage,
     MemberHelpline,
     MemberLocation,
     MemberOrganisationPage,
-    MemberService,
     VictimType,
 )
 
 from . import builders
+from .directory_builders import make_directory, make_member, make_service
 
 pytestmark = pytest.mark.django_db
 
@@ -42,30 +41,31 @@ def term(model, code):
 
 @pytest.fixture
 def directory():
-    root = Site.objects.get(is_default_site=True).root_page
-    return root.add_child(instance=MemberDirectoryPage(title="Find support", slug="find-support"))
+    return make_directory("Find support")
 
 
 def add_member(directory, title, country, *, region="", services=(), verified_days_ago=10, organisation=None):
-    page = directory.add_child(
-        instance=MemberOrganisationPage(
-            title=title,
-            slug=re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-"),
-            country=country,
-            region=region,
-            summary=f"Support for victims in {country}.",
-            last_verified=timezone.localdate() - timedelta(days=verified_days_ago),
-            organisation=organisation,
-        )
+    """A live member with `services`: dicts of a name and term codes (victims, forms, access...)."""
+    page = make_member(
+        directory,
+        title,
+        country=country,
+        region=region,
+        summary=f"Support for victims in {country}.",
+        last_verified=timezone.localdate() - timedelta(days=verified_days_ago),
+        organisation=organisation,
     )
     for spec in services:
-        service = MemberService(page=page, name=spec["name"], open_24_7=spec.get("open_24_7", False))
-        service.victim_types.set([term(VictimType, code) for code in spec.get("victims", [])])
-        service.assistance_forms.set([term(AssistanceForm, code) for code in spec.get("forms", [])])
-        service.access_channels.set([term(AccessChannel, code) for code in spec.get("access", [])])
-        service.accessibility.set([term(AccessibilityFeature, code) for code in spec.get("accessibility", [])])
-        service.languages.set(Language.objects.filter(code__in=spec.get("languages", [])))
-        service.save()
+        make_service(
+            page,
+            spec["name"],
+            open_24_7=spec.get("open_24_7", False),
+            victims=spec.get("victims", ()),
+            assistance=spec.get("forms", ()),
+            access=spec.get("access", ()),
+            accessibility=spec.get("accessibility", ()),
+            languages=spec.get("languages", ()),
+        )
     return page
 
 

@@ -4,6 +4,7 @@ losing it."""
 
 import re
 from io import StringIO
+from urllib.parse import quote
 
 import pytest
 from bs4 import BeautifulSoup
@@ -219,3 +220,35 @@ def test_only_network_administrators_can_reset(client, sender, receiver):
     response = client.post(reset_url(designation))
     assert (response.status_code, response["Location"]) == (302, reverse("wagtailadmin_home"))  # "no permission"
     assert TOTPDevice.objects.filter(user=sender, confirmed=True).exists()
+
+
+def test_the_two_step_pages_ask_to_sign_in_first(client):
+    for url in (SETUP, VERIFY):
+        response = client.get(url)
+        assert response.status_code == 302 and reverse("wagtailadmin_login") in response["Location"], url
+
+
+def test_an_empty_code_is_explained(client, sender):
+    client.force_login(sender)
+    response = client.post(SETUP, {"code": "  ", "next": INBOX})
+    assert "This field is required." in response.content.decode()
+    assert not TOTPDevice.objects.filter(user=sender, confirmed=True).exists()
+
+
+def test_spaces_in_a_code_and_the_query_of_the_page_asked_for_are_kept_apart(client, sender):
+    set_up(client, sender)
+    client.logout()
+    client.force_login(sender)
+    asked = f"{INBOX}?tab=outgoing&status=requested"
+    response = client.get(asked)
+    assert response["Location"] == f"{VERIFY}?next={quote(asked)}"  # one parameter, the whole address
+    device = TOTPDevice.objects.get(user=sender)
+    typed = code(device, 1)
+    response = client.post(VERIFY, {"code": f"{typed[:3]} {typed[3:]}", "next": asked})
+    assert response["Location"] == asked
+
+
+def test_set_up_twice_goes_to_the_code_page_with_the_whole_address(client, sender):
+    set_up(client, sender)
+    asked = f"{INBOX}?tab=closed&q=x"
+    assert client.get(SETUP, {"next": asked})["Location"] == f"{VERIFY}?next={quote(asked)}"

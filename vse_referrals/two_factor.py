@@ -99,11 +99,16 @@ def reset(user):
 def verify(user, code):
     """The device that accepts `code` (the app's, else a backup code), or None. Each device's own
     throttling applies (django-otp slows down repeated wrong codes)."""
-    code = "".join(code.split())
     for device in (app_device(user), StaticDevice.objects.filter(user=user).first()):
         if device is not None and device.confirmed and device.verify_token(code):
             return device
     return None
+
+
+def step_url(user, next_path):
+    """Where `user` goes for their second step (set up, or enter a code), then back to `next_path`."""
+    name = "two_factor_verify" if user_has_device(user) else "two_factor_setup"
+    return f"{reverse('vse_referrals:' + name)}?next={quote(next_path)}"
 
 
 class TwoFactorMiddleware:
@@ -113,9 +118,10 @@ class TwoFactorMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         verified = getattr(user, "is_verified", None)  # installed by django-otp's middleware
-        if user is not None and self.guards(request) and not (verified and verified()) and required_for(user):
-            name = "two_factor_verify" if user_has_device(user) else "two_factor_setup"
-            return redirect(f"{reverse('vse_referrals:' + name)}?next={quote(request.get_full_path())}")
+        # Cheapest first: most requests are anonymous or already verified.
+        if user is not None and user.is_authenticated and not (verified and verified()):
+            if self.guards(request) and required_for(user):
+                return redirect(step_url(user, request.get_full_path()))
         return self.get_response(request)
 
     @staticmethod

@@ -228,8 +228,9 @@ class TileLayer:
         """The layer of a ``VSE_REFERRALS_MAP_TILES`` value (``None``: no tiles); see ``tile_setting_problems``."""
         if not value:
             return None
-        if tile_setting_problems(value):
-            raise ValueError("; ".join(tile_setting_problems(value)))
+        problems = tile_setting_problems(value)
+        if problems:
+            raise ValueError("; ".join(problems))
         return cls(value["url"], value["attribution"], value.get("attribution_url", ""))
 
     def tile_url(self, z: int, x: int, y: int) -> str:

@@ -24,6 +24,9 @@ class CodeForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
     )
 
+    def clean_code(self):
+        return "".join(self.cleaned_data["code"].split())  # "123 456" as some apps show it
+
 
 def next_url(request):
     target = request.POST.get("next") or request.GET.get("next") or ""
@@ -38,15 +41,15 @@ class SetupView(View):
 
     def get(self, request):
         if two_factor.user_has_device(request.user):
-            return redirect(f"{reverse('vse_referrals:two_factor_verify')}?next={next_url(request)}")
+            return redirect(two_factor.step_url(request.user, next_url(request)))
         return self.render(request, CodeForm())
 
     def post(self, request):
         if two_factor.user_has_device(request.user):
-            return redirect(reverse("vse_referrals:two_factor_verify"))
+            return redirect(two_factor.step_url(request.user, next_url(request)))
         form = CodeForm(request.POST)
         device = two_factor.app_device(request.user, create=True)
-        if form.is_valid() and device.verify_token("".join(form.cleaned_data["code"].split())):
+        if form.is_valid() and device.verify_token(form.cleaned_data["code"]):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             otp_login(request, device)
@@ -84,7 +87,7 @@ class VerifyView(View):
 
     def get(self, request):
         if not two_factor.user_has_device(request.user):
-            return redirect(f"{reverse('vse_referrals:two_factor_setup')}?next={next_url(request)}")
+            return redirect(two_factor.step_url(request.user, next_url(request)))
         return TemplateResponse(request, self.template_name, {"form": CodeForm(), "next": next_url(request)})
 
     def post(self, request):
