@@ -115,8 +115,15 @@ def make_case(sender, receiver, created_by=None, **fields):
 
 def sent_case(sender_user, receiver, **fields):
     """A case sent by `sender_user` (an active contact point) to `receiver`."""
-    from vse_referrals import permissions, workflow
+    from vse_referrals import workflow
 
-    sender = permissions.organisation_for_user(sender_user)
-    case = make_case(sender, receiver, created_by=sender_user, **fields)
-    return workflow.perform(case, "send", sender_user)
+    actor = acting(sender_user)
+    case = make_case(actor.organisation, receiver, created_by=sender_user, **fields)
+    return workflow.perform(case, "send", actor)
+
+
+def acting(user):
+    """The workflow's actor for `user` (None stays None: the system acts)."""
+    from vse_referrals.permissions import actor_for_user
+
+    return None if user is None else actor_for_user(user)

@@ -54,7 +54,7 @@ def pdf_upload(name="statement.pdf"):
 
 
 def attach(case, user):
-    return workflow.add_attachment(case, user, pdf_upload(), "application/pdf")
+    return workflow.add_attachment(case, builders.acting(user), pdf_upload(), "application/pdf")
 
 
 def snapshot(case_id):
@@ -140,7 +140,7 @@ SPECS = [
     Spec("GET preview", "get", "preview", "draft"),
     Spec("POST send", "post", "send", "draft", allowed_status=(302,)),
     Spec("POST discard", "post", "discard", "draft", allowed_status=(302,)),
-    *(_transition_spec(name) for name in workflow.MANUAL),
+    *(_transition_spec(name) for name, transition in workflow.TRANSITIONS.items() if transition.manual),
     Spec("POST message", "post", "message", "sent", lambda w: message_data(), ("sender", "receiver"), (302,)),
     Spec("POST upload", "post", "upload", "sent", lambda w: upload_data(), ("sender", "receiver"), (302,)),
     Spec("GET download", "get", "download", "sent", legitimate=("sender", "receiver")),

@@ -83,10 +83,10 @@ def full_case(sender, receiver, org_b):
         caregiver=CAREGIVER,
         circumstances=CIRCUMSTANCES,
     )
-    workflow.open_if_receiver(case, receiver)
-    workflow.add_message(case, sender, f"<p>{MESSAGE}</p>")
-    workflow.add_attachment(case, sender, SimpleUploadedFile(FILE_NAME, FILE_BYTES), "text/plain")
-    return workflow.perform(case, "decline", receiver, reason=DECLINE_REASON)
+    workflow.open_if_receiver(case, builders.acting(receiver))
+    workflow.add_message(case, builders.acting(sender), f"<p>{MESSAGE}</p>")
+    workflow.add_attachment(case, builders.acting(sender), SimpleUploadedFile(FILE_NAME, FILE_BYTES), "text/plain")
+    return workflow.perform(case, "decline", builders.acting(receiver), reason=DECLINE_REASON)
 
 
 # What the database holds ------------------------------------------------------------------------

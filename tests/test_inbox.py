@@ -94,7 +94,7 @@ def refs(*cases):
 
 
 def open_as(user, case):
-    return workflow.perform(case, "open", user)
+    return workflow.perform(case, "open", builders.acting(user))
 
 
 # The cases of three members ----------------------------------------------------------------------
@@ -109,13 +109,13 @@ def members(roles, org_a, org_b):
 
     a_to_b_new = builders.sent_case(a, org_b, priority="routine")
     a_to_b_hold = builders.sent_case(a, org_b, priority="urgent")
-    workflow.perform(a_to_b_hold, "accept", b)
-    workflow.perform(a_to_b_hold, "request_information", b, reason="Which city?")
+    workflow.perform(a_to_b_hold, "accept", builders.acting(b))
+    workflow.perform(a_to_b_hold, "request_information", builders.acting(b), reason="Which city?")
     a_to_b_accepted = builders.sent_case(a, org_b, priority="urgent")
-    workflow.perform(a_to_b_accepted, "accept", b)
+    workflow.perform(a_to_b_accepted, "accept", builders.acting(b))
     b_to_a_opened = open_as(a, builders.sent_case(b, org_a, priority="stat"))
     a_to_c_declined = builders.sent_case(a, org_c)
-    workflow.perform(a_to_c_declined, "decline", c, reason="No capacity.")
+    workflow.perform(a_to_c_declined, "decline", builders.acting(c), reason="No capacity.")
     c_to_b_new = builders.sent_case(c, org_b)
 
     return {
@@ -237,7 +237,7 @@ def test_contact_clock_counts_as_overdue_after_acceptance(client, members):
     ReferralCase.objects.filter(pk=accepted.pk).update(contact_by=timezone.now() - timedelta(minutes=5))
     client.force_login(members["b"])
     assert listed(client, tab="incoming", overdue="on") == refs(accepted)
-    workflow.perform(accepted, "record_contact", members["b"])
+    workflow.perform(accepted, "record_contact", builders.acting(members["b"]))
     assert listed(client, tab="incoming", overdue="on") == []
 
 
@@ -328,7 +328,7 @@ def test_menu_shows_the_number_needing_action(client, members, roles):
     assert referrals_menu_label(client) == "Referrals (2)"
     client.force_login(members["b"])
     assert referrals_menu_label(client) == "Referrals (2)"
-    workflow.perform(members["c_to_b_new"], "accept", members["b"])
+    workflow.perform(members["c_to_b_new"], "accept", builders.acting(members["b"]))
     assert referrals_menu_label(client) == "Referrals (1)"
     client.force_login(members["c"])  # nothing to do: no number
     assert referrals_menu_label(client) == "Referrals"

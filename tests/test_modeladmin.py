@@ -226,7 +226,7 @@ def test_designating_grants_access_on_the_next_request(superuser_client, org_a):
     user = builders.make_user()
     response = superuser_client.post(CREATE_CONTACT_POINT_URL, contact_point_data(org_a, user))
     assert response.status_code == 302
-    assert permissions.can_act_for(user, org_a)
+    assert permissions.actor_for_user(user).can_act_for(org_a)
 
 
 def test_create_form_preselects_the_organisation(superuser_client, org_a):
@@ -289,7 +289,7 @@ def test_ending_a_designation_in_the_admin_removes_access(superuser_client, org_
     )
     response = superuser_client.post(url, data)
     assert response.status_code == 302, page_errors(response)
-    assert not permissions.can_act_for(user, org_a)
+    assert not permissions.actor_for_user(user).can_act_for(org_a)
 
 
 def test_the_user_of_a_designation_cannot_be_swapped(superuser_client, org_a):
@@ -301,7 +301,7 @@ def test_the_user_of_a_designation_cannot_be_swapped(superuser_client, org_a):
     superuser_client.post(url, data)
     designation.refresh_from_db()
     assert designation.user == user
-    assert not permissions.can_act_for(other, org_a)
+    assert not permissions.actor_for_user(other).can_act_for(org_a)
 
 
 def test_removing_a_designation_in_the_admin_removes_access(superuser_client, org_a):
@@ -309,7 +309,7 @@ def test_removing_a_designation_in_the_admin_removes_access(superuser_client, or
     designation = builders.designate(user, org_a)
     superuser_client.post(reverse("vse_referrals_contactpoint_modeladmin_delete", args=[designation.pk]))
     assert not ContactPoint.objects.exists()
-    assert not permissions.can_act_for(user, org_a)
+    assert not permissions.actor_for_user(user).can_act_for(org_a)
 
 
 def test_warns_when_the_designated_user_cannot_log_in_to_the_admin(superuser_client, org_a):

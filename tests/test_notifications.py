@@ -72,7 +72,7 @@ def act(case, name, user, **kwargs):
         kwargs.setdefault("reason", TYPED.get(name, "A reason"))
     if workflow.TRANSITIONS[name].needs_outcome:
         kwargs.setdefault("outcome", Outcome.SUPPORTED)
-    return workflow.perform(case, name, user, **kwargs)
+    return workflow.perform(case, name, builders.acting(user), **kwargs)
 
 
 @pytest.fixture
@@ -118,7 +118,7 @@ def case_at(status, draft, sender, receiver, committed):
 
 def test_sending_tells_only_the_active_contact_points_of_the_receiver(roles, draft, sender, committed):
     with committed():
-        workflow.perform(draft, "send", sender)
+        workflow.perform(draft, "send", builders.acting(sender))
     assert recipients() == ["poc-b@example.org"]
     # Not told: ended and scheduled contact points of B, superusers, staff, global permissions, others.
     assert set(Notification.objects.values_list("recipient__username", flat=True)) == {"poc-b"}
@@ -167,7 +167,7 @@ def test_expiry_tells_both_sides(draft, sender, receiver, committed):
 
 def test_withdrawing_consent_on_a_draft_tells_nobody(draft, sender, committed):
     with committed():
-        workflow.perform(draft, "withdraw_consent", sender)
+        workflow.perform(draft, "withdraw_consent", builders.acting(sender))
     assert mail.outbox == []
     assert not Notification.objects.exists()
 
@@ -176,7 +176,9 @@ def test_withdrawing_consent_on_a_draft_tells_nobody(draft, sender, committed):
 def test_a_new_message_tells_the_other_side(author, told, draft, sender, receiver, committed):
     case = case_at(Status.ACCEPTED, draft, sender, receiver, committed)
     with committed():
-        workflow.add_message(case, {"sender": sender, "receiver": receiver}[author], f"<p>{TYPED['message']}</p>")
+        workflow.add_message(
+            case, builders.acting({"sender": sender, "receiver": receiver}[author]), f"<p>{TYPED['message']}</p>"
+        )
     assert sorted(recipients()) == sorted(told)
 
 
@@ -185,14 +187,16 @@ def test_a_new_file_tells_the_other_side(author, told, draft, sender, receiver, 
     case = case_at(Status.ACCEPTED, draft, sender, receiver, committed)
     upload = SimpleUploadedFile("statement.txt", b"Statement of the victim", content_type="text/plain")
     with committed():
-        workflow.add_attachment(case, {"sender": sender, "receiver": receiver}[author], upload, "text/plain")
+        workflow.add_attachment(
+            case, builders.acting({"sender": sender, "receiver": receiver}[author]), upload, "text/plain"
+        )
     assert sorted(recipients()) == sorted(told)
 
 
 def test_a_file_added_to_a_draft_tells_nobody(draft, sender, committed):
     upload = SimpleUploadedFile("statement.txt", b"Statement of the victim", content_type="text/plain")
     with committed():
-        workflow.add_attachment(draft, sender, upload, "text/plain")
+        workflow.add_attachment(draft, builders.acting(sender), upload, "text/plain")
     assert mail.outbox == []
 
 
@@ -201,7 +205,7 @@ def test_contact_points_without_an_address_get_no_notification(receiver, draft, 
     receiver.save()
     Notification.objects.all().delete()  # the notice of the address change (see test_account_notices)
     with committed():
-        workflow.perform(draft, "send", sender)
+        workflow.perform(draft, "send", builders.acting(sender))
     assert mail.outbox == []
     assert not Notification.objects.exists()
 
@@ -211,7 +215,7 @@ def test_a_superuser_designated_as_contact_point_is_told_like_anyone_else(org_b,
     # Between the ended and the scheduled deputies of B (see the `roles` fixture).
     builders.designate(superuser, org_b, "deputy", started_ago=timedelta(hours=12), ends_in=timedelta(days=4))
     with committed():
-        workflow.perform(draft, "send", sender)
+        workflow.perform(draft, "send", builders.acting(sender))
     assert sorted(recipients()) == sorted(RECEIVER_SIDE | {"designated-superuser@example.org"})
 
 
@@ -226,9 +230,12 @@ def a_whole_story(draft, sender, receiver, committed):
         case = act(case, "accept", receiver)
         case = act(case, "request_information", receiver)
         case = act(case, "give_information", sender)
-        workflow.add_message(case, receiver, f"<p>{TYPED['message']}</p>")
+        workflow.add_message(case, builders.acting(receiver), f"<p>{TYPED['message']}</p>")
         workflow.add_attachment(
-            case, sender, SimpleUploadedFile(f"{builders.PERSONAL_VALUES['name']}.txt", b"x"), "text/plain"
+            case,
+            builders.acting(sender),
+            SimpleUploadedFile(f"{builders.PERSONAL_VALUES['name']}.txt", b"x"),
+            "text/plain",
         )
         case = act(case, "start", receiver)
         case = act(case, "record_contact", receiver)
@@ -285,7 +292,7 @@ def test_a_mail_outage_neither_breaks_nor_undoes_the_transition(
     caplog.set_level(logging.DEBUG)
 
     with committed():
-        case = workflow.perform(draft, "send", sender)
+        case = workflow.perform(draft, "send", builders.acting(sender))
 
     assert case.status == Status.REQUESTED
     assert ReferralCase.objects.get(pk=case.pk).status == Status.REQUESTED
@@ -314,7 +321,7 @@ def test_a_mail_outage_neither_breaks_nor_undoes_the_transition(
 def test_retries_stop_after_the_maximum_number_of_attempts(settings, draft, sender, committed):
     settings.EMAIL_BACKEND = UNREACHABLE
     with committed():
-        workflow.perform(draft, "send", sender)
+        workflow.perform(draft, "send", builders.acting(sender))
     Notification.objects.update(attempts=notifications.MAX_ATTEMPTS - 1)
     assert notifications.retry_undelivered() == 0
     assert Notification.objects.get().attempts == notifications.MAX_ATTEMPTS
@@ -326,7 +333,7 @@ def test_retries_stop_after_the_maximum_number_of_attempts(settings, draft, send
 
 def test_a_delivered_notification_is_not_sent_again(draft, sender, committed):
     with committed():
-        workflow.perform(draft, "send", sender)
+        workflow.perform(draft, "send", builders.acting(sender))
     notification = Notification.objects.get()
     notifications.deliver_notification.call(notification.pk)
     assert notifications.retry_undelivered() == 0
@@ -338,7 +345,7 @@ def test_a_delivered_notification_is_not_sent_again(draft, sender, committed):
 
 def test_emails_wait_for_the_commit(draft, sender, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        workflow.perform(draft, "send", sender)
+        workflow.perform(draft, "send", builders.acting(sender))
         assert mail.outbox == []
         assert Notification.objects.get().sent_at is None
     assert len(callbacks) == 1
@@ -348,7 +355,7 @@ def test_emails_wait_for_the_commit(draft, sender, django_capture_on_commit_call
 
 def test_without_a_commit_nothing_is_sent(draft, sender):
     # The test transaction never commits: the notification stays in the outbox, unsent.
-    workflow.perform(draft, "send", sender)
+    workflow.perform(draft, "send", builders.acting(sender))
     assert mail.outbox == []
     assert Notification.objects.get().sent_at is None
 
@@ -357,12 +364,12 @@ def test_without_a_commit_nothing_is_sent(draft, sender):
 def test_emails_are_sent_when_the_transition_commits(org_a, org_b):
     sender = builders.make_contact_point(org_a, username="poc-a")
     receiver = builders.make_contact_point(org_b, username="poc-b")
-    case = workflow.perform(builders.make_case(org_a, org_b, created_by=sender), "send", sender)
+    case = workflow.perform(builders.make_case(org_a, org_b, created_by=sender), "send", builders.acting(sender))
     assert recipients() == ["poc-b@example.org"]  # autocommit: sent at once
     mail.outbox.clear()
 
     with transaction.atomic():
-        workflow.perform(case, "accept", receiver)
+        workflow.perform(case, "accept", builders.acting(receiver))
         assert mail.outbox == []
     assert recipients() == ["poc-a@example.org"]
 
@@ -371,14 +378,14 @@ def test_emails_are_sent_when_the_transition_commits(org_a, org_b):
 def test_a_rolled_back_transition_sends_nothing(org_a, org_b):
     sender = builders.make_contact_point(org_a, username="poc-a")
     receiver = builders.make_contact_point(org_b, username="poc-b")
-    case = workflow.perform(builders.make_case(org_a, org_b, created_by=sender), "send", sender)
+    case = workflow.perform(builders.make_case(org_a, org_b, created_by=sender), "send", builders.acting(sender))
     mail.outbox.clear()
 
     class Abandoned(Exception):
         pass
 
     with pytest.raises(Abandoned), transaction.atomic():
-        workflow.perform(case, "accept", receiver)
+        workflow.perform(case, "accept", builders.acting(receiver))
         raise Abandoned
 
     assert mail.outbox == []

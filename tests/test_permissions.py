@@ -36,14 +36,14 @@ def test_organisations_for_each_role(roles, role):
 
 @pytest.mark.parametrize("role", sorted(EXPECTED))
 def test_can_act_for_each_role(roles, role, org_a, org_b):
-    assert permissions.can_act_for(roles[role], org_a) is ("Organisation A" in EXPECTED[role])
-    assert permissions.can_act_for(roles[role], org_b) is ("Organisation B" in EXPECTED[role])
+    assert permissions.actor_for_user(roles[role]).can_act_for(org_a) is ("Organisation A" in EXPECTED[role])
+    assert permissions.actor_for_user(roles[role]).can_act_for(org_b) is ("Organisation B" in EXPECTED[role])
 
 
 def test_anonymous_user_acts_for_nobody(org_a):
     assert not permissions.organisations_for_user(AnonymousUser()).exists()
-    assert not permissions.can_act_for(AnonymousUser(), org_a)
-    assert not permissions.is_contact_point(AnonymousUser())
+    assert not permissions.actor_for_user(AnonymousUser()).can_act_for(org_a)
+    assert not permissions.actor_for_user(AnonymousUser()).is_contact_point
 
 
 def test_superuser_gets_nothing_unless_designated(org_a, org_b):
@@ -58,26 +58,26 @@ def test_global_guardian_permission_without_object_grant_is_ignored(org_a):
     builders.designate(user, org_a)
     OrganisationGroupObjectPermission.objects.filter(content_object=org_a).delete()
     # The designation alone is not enough: the object permission of the group is required too.
-    assert not permissions.can_act_for(user, org_a)
+    assert not permissions.actor_for_user(user).can_act_for(org_a)
 
 
 def test_ending_a_designation_takes_effect_on_the_next_check(org_a):
     user = builders.make_user()
     designation = builders.designate(user, org_a)
-    assert permissions.can_act_for(user, org_a)
+    assert permissions.actor_for_user(user).can_act_for(org_a)
 
     designation.active_until = timezone.now()
     designation.save()
 
-    assert not permissions.can_act_for(user, org_a)
+    assert not permissions.actor_for_user(user).can_act_for(org_a)
 
 
 def test_a_designation_ends_by_itself_when_its_time_is_up(org_a):
     user = builders.make_user()
     designation = builders.designate(user, org_a, ContactPoint.Role.DEPUTY, ends_in=timedelta(days=1))
-    assert permissions.can_act_for(user, org_a)
+    assert permissions.actor_for_user(user).can_act_for(org_a)
     ContactPoint.objects.filter(pk=designation.pk).update(active_until=timezone.now() - timedelta(seconds=1))
-    assert not permissions.can_act_for(user, org_a)
+    assert not permissions.actor_for_user(user).can_act_for(org_a)
 
 
 def test_removing_a_designation_removes_access_and_group_membership(org_a):
@@ -87,7 +87,7 @@ def test_removing_a_designation_removes_access_and_group_membership(org_a):
 
     designation.delete()
 
-    assert not permissions.can_act_for(user, org_a)
+    assert not permissions.actor_for_user(user).can_act_for(org_a)
     assert not user.groups.filter(pk=org_a.contact_points_group_id).exists()
 
 

@@ -291,7 +291,9 @@ def test_save_draft_then_edit_keeps_what_was_typed(sender_client, org_b):
 
 def test_discarding_a_draft_deletes_it_and_its_files(sender_client, sender, org_a, org_b, private_attachment_root):
     draft = builders.make_case(org_a, org_b, created_by=sender)
-    attachment = workflow.add_attachment(draft, sender, SimpleUploadedFile("a.pdf", PDF_BYTES), "application/pdf")
+    attachment = workflow.add_attachment(
+        draft, builders.acting(sender), SimpleUploadedFile("a.pdf", PDF_BYTES), "application/pdf"
+    )
     stored = private_attachment_root / attachment.file.name
     assert stored.exists()
     response = sender_client.post(case_url(draft, "discard"))
@@ -585,7 +587,7 @@ def test_pdf_uploads_encrypted_and_downloads_as_attachment(
 def test_download_name_cannot_break_the_header(sender_client, sender, sent):
     # Browsers encode such names and Django's upload parser cuts them: store one directly.
     workflow.add_attachment(
-        sent, sender, SimpleUploadedFile('evil";\r\nX-Injected: 1.pdf', PDF_BYTES), "application/pdf"
+        sent, builders.acting(sender), SimpleUploadedFile('evil";\r\nX-Injected: 1.pdf', PDF_BYTES), "application/pdf"
     )
     attachment = CaseAttachment.objects.get(case=sent)
     response = sender_client.get(case_url(sent, "download", attachment.pk))
@@ -757,9 +759,9 @@ def test_preview_warns_when_the_receiver_has_no_capacity(sender_client, sender, 
 
 
 def test_closed_case_keeps_its_conversation_but_offers_no_message_box(sender_client, receiver, sent):
-    workflow.add_message(sent, receiver, "<p>Before closing</p>")
-    workflow.perform(sent, "accept", receiver)
-    workflow.perform(sent, "close", receiver, outcome="supported")
+    workflow.add_message(sent, builders.acting(receiver), "<p>Before closing</p>")
+    workflow.perform(sent, "accept", builders.acting(receiver))
+    workflow.perform(sent, "close", builders.acting(receiver), outcome="supported")
     html = sender_client.get(case_url(sent)).content.decode()
     assert "Before closing" in html
     assert case_url(sent, "message") not in html

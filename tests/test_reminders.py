@@ -98,7 +98,7 @@ def case(sender, receiver, receiver_deputy, org_b, committed):
 @pytest.fixture
 def accepted(case, receiver, committed):
     with committed():
-        case = workflow.perform(case, "accept", receiver)
+        case = workflow.perform(case, "accept", builders.acting(receiver))
     mail.outbox.clear()
     Notification.objects.all().delete()
     return case
@@ -185,7 +185,7 @@ def test_after_a_pause_past_the_deadline_only_the_overdue_notice_is_sent(case, r
 
 def test_opened_cases_are_reminded_too(case, receiver, run, committed):
     with committed():
-        case = workflow.perform(case, "open", receiver)
+        case = workflow.perform(case, "open", builders.acting(receiver))
     mail.outbox.clear()
     run(at(case, "respond", 0.5))
     assert recipients() == RECEIVER_SIDE
@@ -264,7 +264,7 @@ def test_contact_clock_reminds_the_receiver_after_acceptance(accepted, run):
 
 def test_contact_clock_runs_while_support_is_in_progress(accepted, receiver, run, committed):
     with committed():
-        case = workflow.perform(accepted, "start", receiver)
+        case = workflow.perform(accepted, "start", builders.acting(receiver))
     mail.outbox.clear()
     run(at(case, "contact", 0.5))
     assert recipients() == RECEIVER_SIDE
@@ -283,7 +283,7 @@ def test_contact_clock_overdue_tells_both_sides(accepted, run):
 def test_contact_clock_stops_once_the_victim_was_contacted(accepted, receiver, run, committed):
     run(at(accepted, "contact", 0.5))
     with committed():
-        case = workflow.perform(accepted, "record_contact", receiver)
+        case = workflow.perform(accepted, "record_contact", builders.acting(receiver))
     mail.outbox.clear()
     before = footprint(case)
     for fraction in (0.9, 1.0, 2.0):
@@ -318,7 +318,7 @@ def test_closed_cases_get_nothing(case, sender, receiver, run, committed, steps,
         for step in steps:
             name, outcome = step if isinstance(step, tuple) else (step, Outcome.SUPPORTED)
             user = sender if workflow.TRANSITIONS[name].side == "sender" else receiver
-            case = workflow.perform(case, name, user, reason="A reason", outcome=outcome)
+            case = workflow.perform(case, name, builders.acting(user), reason="A reason", outcome=outcome)
     assert case.status == status
     mail.outbox.clear()
     before = footprint(case)

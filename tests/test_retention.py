@@ -44,10 +44,12 @@ def closed(sender, receiver, org_b, committed):
         case = builders.sent_case(sender, org_b, leaves_country_on=timezone.localdate() + 5 * DAY)
         case.languages.set(Language.objects.filter(code__in=["pl", "en"]))
         attach(case, sender)
-        workflow.add_message(case, sender, "<p>She asked for Zofia's sister to be present.</p>")
-        case = workflow.perform(case, "accept", receiver)
-        workflow.add_message(case, receiver, "<p>Call planned at the shelter on Rue Haute.</p>")
-        case = workflow.perform(case, "close", receiver, outcome=Outcome.SUPPORTED, reason="Met Zofia twice.")
+        workflow.add_message(case, builders.acting(sender), "<p>She asked for Zofia's sister to be present.</p>")
+        case = workflow.perform(case, "accept", builders.acting(receiver))
+        workflow.add_message(case, builders.acting(receiver), "<p>Call planned at the shelter on Rue Haute.</p>")
+        case = workflow.perform(
+            case, "close", builders.acting(receiver), outcome=Outcome.SUPPORTED, reason="Met Zofia twice."
+        )
     return ReferralCase.objects.get(pk=case.pk)
 
 
@@ -124,7 +126,7 @@ def test_a_closed_case_is_kept_for_the_retention_period_then_purged(closed, purg
 def test_withdrawn_consent_is_purged_on_the_next_run(sender, org_b, purge, committed):
     with committed():
         case = builders.sent_case(sender, org_b)
-        case = workflow.perform(case, "withdraw_consent", sender)
+        case = workflow.perform(case, "withdraw_consent", builders.acting(sender))
     assert purge().purged == [case.reference]
     assert ReferralCase.objects.get(pk=case.pk).name == ""
 
@@ -210,7 +212,7 @@ def test_a_value_no_key_can_decrypt_does_not_stop_the_purge(closed, purge, setti
 def test_a_failing_case_is_reported_and_the_others_are_purged(closed, sender, org_b, purge, committed, monkeypatch):
     ReferralCase.objects.filter(pk=closed.pk).update(purge_after=timezone.now() - DAY)
     with committed():
-        other = workflow.perform(builders.sent_case(sender, org_b), "withdraw_consent", sender)
+        other = workflow.perform(builders.sent_case(sender, org_b), "withdraw_consent", builders.acting(sender))
     real = retention.purge_case
 
     def failing(case_id, *args, **kwargs):
@@ -257,11 +259,11 @@ def test_a_file_that_cannot_be_deleted_is_logged_and_the_others_go(closed, sende
 
 def test_nothing_can_be_added_to_a_case_closed_or_purged_meanwhile(sender, receiver, org_b, committed):
     with committed():
-        case = workflow.perform(builders.sent_case(sender, org_b), "accept", receiver)
+        case = workflow.perform(builders.sent_case(sender, org_b), "accept", builders.acting(receiver))
     stale = ReferralCase.objects.get(pk=case.pk)  # what a page loaded before the purge holds
     with committed():
-        workflow.perform(case, "withdraw_consent", sender)
+        workflow.perform(case, "withdraw_consent", builders.acting(sender))
         retention.run()
     with pytest.raises(workflow.TransitionNotAllowed):
-        workflow.add_message(stale, receiver, "<p>Late message</p>")
+        workflow.add_message(stale, builders.acting(receiver), "<p>Late message</p>")
     assert not CaseMessage.objects.filter(case=case).exists()

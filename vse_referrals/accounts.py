@@ -23,7 +23,7 @@ from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 
 from . import conf, notifications
-from .permissions import organisation_for_user
+from .permissions import actor_for_user
 
 
 def client_address(request):
@@ -54,7 +54,7 @@ def remember_credentials(sender, instance, update_fields=None, **kwargs):
 def notify_credential_changes(sender, instance, created, **kwargs):
     before = getattr(instance, "_vse_credentials_before", None)
     instance._vse_credentials_before = None
-    if not before or organisation_for_user(instance) is None:
+    if not before or not actor_for_user(instance).is_contact_point:
         return
     # `_password` is set by set_password() until the save is done; Django's re-hashing of a
     # password at sign-in (a new hasher or more iterations after an upgrade) clears it first:

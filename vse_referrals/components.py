@@ -13,23 +13,21 @@ class InboxPanel(Component):
     class Media:
         css = {"all": ["vse_referrals/css/referrals.css"]}
 
-    def __init__(self, user, organisation):
-        self.user = user
-        self.organisation = organisation
+    def __init__(self, actor):
+        self.actor = actor
 
     def get_context_data(self, parent_context):
         limit = conf.get("DASHBOARD_LIMIT")
-        needing_action = inbox.tab(self.user, self.organisation, "action")
-        awaiting_partner = inbox.tab(self.user, self.organisation, "outgoing").exclude(
-            inbox.needs_action_q(self.organisation)
-        )
+        needing_action = inbox.tab(self.actor, "action")
+        awaiting_partner = inbox.awaiting_partner(inbox.base_queryset(self.actor), self.actor.organisation_ids)
+        awaiting_partner = awaiting_partner.order_by(*inbox.URGENT_FIRST)
         return {
-            "organisation": self.organisation,
+            "organisation": self.actor.organisation,
             "needing_action": list(needing_action[:limit]),
             "needing_action_count": needing_action.count(),
             "awaiting_partner": list(awaiting_partner[:limit]),
             "awaiting_partner_count": awaiting_partner.count(),
-            "overdue_count": inbox.tab(self.user, self.organisation, "incoming").filter(inbox.overdue_q()).count(),
+            "overdue_count": inbox.count_overdue_incoming(self.actor),
         }
 
 

@@ -14,12 +14,11 @@ class ReferralsMenuItem(MenuItem):
         )
 
     def is_shown(self, request):
-        return permissions.is_contact_point(request.user)
+        return permissions.actor_for(request).is_contact_point
 
     def render_component(self, request):
         component = super().render_component(request)
-        organisation = permissions.organisation_for_user(request.user)
-        count = inbox.count_needing_action(request.user, organisation) if organisation else 0
+        count = inbox.count_needing_action(permissions.actor_for(request))
         if count:
             component.label = f"{self.label} ({count})"
         return component

@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
-from .models import EventKind, Notification, Status
+from .models import Notification
 
 logger = logging.getLogger(__name__)
 
@@ -46,24 +46,6 @@ HEADLINES = {
     "reminder-90": _("Reminder: the deadline is close"),
     "overdue": _("Deadline passed"),
 }
-
-# Who hears of each transition: the other side, or both for what the system does.
-TOLD_BY_SIDE = {"sender": "receiver", "receiver": "sender"}
-
-
-def notify_transition(case, transition, target, now):
-    kind = EventKind.FAILED if transition.name == "close" and target == Status.FAILED else transition.event
-    if transition.side == "system":
-        notify(case, [case.sending_organisation, case.receiving_organisation], kind)
-    elif transition.side == "sender" and transition.name == "withdraw_consent" and case.status == Status.DRAFT:
-        return  # a draft was never seen by the receiver
-    else:
-        notify_activity(case, transition.side, kind)
-
-
-def notify_activity(case, from_side, kind):
-    told = case.receiving_organisation if TOLD_BY_SIDE[from_side] == "receiver" else case.sending_organisation
-    notify(case, [told], kind)
 
 
 def notify(case, organisations, kind):

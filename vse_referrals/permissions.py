@@ -13,7 +13,7 @@ from django.http import Http404
 from django.utils.translation import gettext
 from guardian.shortcuts import assign_perm, get_objects_for_user, get_users_with_perms
 
-from .models import ContactPoint, Organisation, ReferralCase, Status
+from .models import ContactPoint, Organisation, ReferralCase, Side
 
 ACT_FOR_ORGANISATION = "vse_referrals.act_for_organisation"
 
@@ -34,49 +34,86 @@ def organisations_for_user(user):
     return granted.filter(pk__in=designated)
 
 
-def organisation_for_user(user):
-    """The one organisation `user` acts for now (a user has at most one), or None."""
-    return organisations_for_user(user).first()
+def cases_for_organisations(organisation_ids):
+    """Every case the organisations may see: the ones they sent, and the ones sent to them.
 
-
-def cases_for_user(user):
-    """Every case `user` may see: sent by or (once sent) addressed to an organisation they act for.
-
-    Every case view resolves its case through this queryset; anyone else gets a 404.
+    The receiver sees a case only once it has been sent: a draft, even one closed because the
+    victim withdrew consent, stays the sender's. Filtering by ids (not by a sub-query) lets the
+    composite indexes on each organisation column serve every listing.
     """
-    organisations = organisations_for_user(user).values("pk")
+    if not organisation_ids:
+        return ReferralCase.objects.none()
     return ReferralCase.objects.filter(
-        Q(sending_organisation__in=organisations)
-        | (Q(receiving_organisation__in=organisations) & ~Q(status=Status.DRAFT))
+        Q(sending_organisation_id__in=organisation_ids)
+        | Q(receiving_organisation_id__in=organisation_ids, sent_at__isnull=False)
     )
 
 
-def get_case_for_user(user, case_id):
-    """The case with `case_id` if `user` may see it; Http404 otherwise, whatever the reason."""
-    case = cases_for_user(user).filter(pk=case_id).first()
-    if case is None:
-        raise Http404
-    return case
+class Actor:
+    """Who is acting: a user and the organisations they may act for, resolved once.
 
+    Requests get theirs from `actor_for(request)`, which keeps it on the request the way
+    Wagtail's permission policies keep a user's permissions on the user object: the views,
+    the workflow, the menu item and the panels share one answer, and nothing outlives the
+    request, so ending a designation takes effect on the very next one.
+    """
 
-SENDER = "sender"
-RECEIVER = "receiver"
+    def __init__(self, user, organisations):
+        self.user = user
+        self.organisations = tuple(organisations)
+        self.organisation_ids = tuple(organisation.pk for organisation in self.organisations)
 
+    def __repr__(self):
+        return f"<Actor user={getattr(self.user, 'pk', None)} organisations={self.organisation_ids}>"
 
-def side_of(user, case):
-    """ "sender" or "receiver" for a party to `case`, None for anyone else."""
-    return side_for(organisation_for_user(user), case)
+    @property
+    def organisation(self):
+        """The one organisation the user acts for (a user has at most one at a time), or None."""
+        return self.organisations[0] if self.organisations else None
 
+    @property
+    def is_contact_point(self):
+        return bool(self.organisation_ids)
 
-def side_for(organisation, case):
-    """The side of `case` that `organisation` (the one a user acts for, or None) is on."""
-    if organisation is None:
+    def can_act_for(self, organisation):
+        return organisation is not None and organisation.pk in self.organisation_ids
+
+    def cases(self):
+        """Every case the user may see; every case view resolves its case through this."""
+        return cases_for_organisations(self.organisation_ids)
+
+    def get_case(self, case_id):
+        """The case with `case_id` if the user may see it; Http404 otherwise, whatever the reason."""
+        case = self.cases().filter(pk=case_id).first()
+        if case is None:
+            raise Http404
+        return case
+
+    def side(self, case):
+        """The side of `case` the user is on, or None when they are not a party to it."""
+        if case.sending_organisation_id in self.organisation_ids:
+            return Side.SENDER
+        if case.receiving_organisation_id in self.organisation_ids and case.sent_at is not None:
+            return Side.RECEIVER
         return None
-    if case.sending_organisation_id == organisation.pk:
-        return SENDER
-    if case.receiving_organisation_id == organisation.pk and case.status != Status.DRAFT:
-        return RECEIVER
-    return None
+
+
+def actor_for_user(user):
+    """The actor `user` is now (one query); outside a request, e.g. in commands and tests."""
+    return Actor(user, organisations_for_user(user))
+
+
+def actor_for(request):
+    """The actor of this request, resolved on first use and kept for the rest of the request."""
+    actor = getattr(request, "_vse_referrals_actor", None)
+    if actor is None or actor.user is not request.user:
+        actor = request._vse_referrals_actor = actor_for_user(request.user)
+    return actor
+
+
+def cases_for_user(user):
+    """Every case `user` may see (see `cases_for_organisations`)."""
+    return actor_for_user(user).cases()
 
 
 def active_contact_points(organisation):
@@ -89,14 +126,6 @@ def active_contact_points(organisation):
     )
     designated = ContactPoint.objects.active().filter(organisation=organisation).values("user_id")
     return granted.filter(is_active=True, pk__in=designated)
-
-
-def can_act_for(user, organisation):
-    return organisations_for_user(user).filter(pk=organisation.pk).exists()
-
-
-def is_contact_point(user):
-    return organisations_for_user(user).exists()
 
 
 def set_up_organisation_group(organisation, created):

@@ -5,13 +5,12 @@ every few minutes or twice at once sends each reminder once.
 """
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from . import conf, notifications, workflow
-from .models import AWAITING_ANSWER, CaseEvent, DeadlineAlert, EventKind, ReferralCase, Status
+from .models import CONTACT_CLOCK, RESPOND_CLOCK, CaseEvent, DeadlineAlert, EventKind, ReferralCase
 
 
 @dataclass
@@ -27,14 +26,11 @@ def run(now=None):
     now = now or timezone.now()
     result = ReminderRun()
     cases = ReferralCase.objects.metadata().select_related("sending_organisation", "receiving_organisation")
-    for case in cases.filter(status__in=AWAITING_ANSWER, respond_by__isnull=False, sent_at__isnull=False):
-        _check_clock(case, "respond", case.sent_at, case.respond_by, now, result)
-    for case in cases.filter(
-        status__in=(Status.ACCEPTED, Status.IN_PROGRESS), victim_contacted_at__isnull=True, contact_by__isnull=False
-    ):
-        _check_clock(case, "contact", case.answered_at or case.sent_at, case.contact_by, now, result)
-    grace = timedelta(hours=conf.get("EXPIRY_GRACE_HOURS"))
-    for case in cases.filter(status__in=AWAITING_ANSWER, respond_by__lte=now - grace):
+    for case in cases.awaiting_answer().filter(respond_by__isnull=False, sent_at__isnull=False):
+        _check_clock(case, RESPOND_CLOCK.name, case.sent_at, case.respond_by, now, result)
+    for case in cases.contact_clock_running().filter(contact_by__isnull=False):
+        _check_clock(case, CONTACT_CLOCK.name, case.answered_at or case.sent_at, case.contact_by, now, result)
+    for case in cases.expirable(now):
         try:
             workflow.perform(case, "expire", now=now)
             result.expired += 1

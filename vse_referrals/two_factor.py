@@ -25,7 +25,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import conf
-from .permissions import organisation_for_user
+from .permissions import actor_for
 
 APP_DEVICE_NAME = "Authenticator app"
 BACKUP_DEVICE_NAME = "Backup codes"
@@ -44,17 +44,18 @@ OPEN_URL_NAMES = frozenset(
 )
 
 
-def required_for(user):
-    """Whether `user` must verify a second factor: a signed-in point of contact, or anyone who can
-    designate one (else a stolen administrator's password could designate itself and enrol its
-    own phone)."""
+def required_for(request):
+    """Whether the signed-in user must verify a second factor: a point of contact, or anyone who
+    can designate one (else a stolen administrator's password could designate itself and enrol
+    its own phone)."""
+    user = request.user
     if not (conf.get("TWO_FACTOR_REQUIRED") and user.is_authenticated):
         return False
     return bool(
         user.is_superuser
         or user.has_perm("vse_referrals.add_contactpoint")
         or user.has_perm("vse_referrals.change_contactpoint")
-        or organisation_for_user(user)
+        or actor_for(request).is_contact_point
     )
 
 
@@ -120,7 +121,7 @@ class TwoFactorMiddleware:
         verified = getattr(user, "is_verified", None)  # installed by django-otp's middleware
         # Cheapest first: most requests are anonymous or already verified.
         if user is not None and user.is_authenticated and not (verified and verified()):
-            if self.guards(request) and required_for(user):
+            if self.guards(request) and required_for(request):
                 return redirect(step_url(user, request.get_full_path()))
         return self.get_response(request)
 

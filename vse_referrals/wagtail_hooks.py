@@ -49,9 +49,9 @@ def register_reports_menu_item():
 
 @hooks.register("construct_homepage_panels")
 def construct_homepage_panels(request, panels):
-    organisation = permissions.organisation_for_user(request.user)
-    if organisation is not None:
-        panels.append(InboxPanel(request.user, organisation))
+    actor = permissions.actor_for(request)
+    if actor.is_contact_point:
+        panels.append(InboxPanel(actor))
     stale_profiles = StaleProfilesPanel.for_user(request.user)
     if stale_profiles is not None:
         panels.append(stale_profiles)

@@ -15,7 +15,8 @@ two people acting at once exactly one succeeds and the other gets `TransitionCon
 Messages, files, views and downloads are recorded here too, so the timeline has one author.
 """
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
@@ -28,6 +29,7 @@ from . import conf, notifications
 from .models import (
     AWAITING_ANSWER,
     CLOSED_STATUSES,
+    CONTACT_CLOCK,
     OPEN_STATUSES,
     CaseAttachment,
     CaseEvent,
@@ -36,12 +38,10 @@ from .models import (
     Outcome,
     ReasonCode,
     ReferralCase,
+    Side,
     Status,
 )
-from .permissions import RECEIVER, SENDER, organisation_for_user, side_for, side_of
 from .sanitize import has_text, sanitize_html
-
-SYSTEM = "system"
 
 
 class WorkflowError(Exception):
@@ -57,15 +57,36 @@ class TransitionConflict(WorkflowError):
 
 
 @dataclass(frozen=True)
+class Change:
+    """What a transition does to one case: the new status, the columns it sets, the event."""
+
+    target: str
+    columns: dict = field(default_factory=dict)
+    event: str = ""
+
+
+@dataclass(frozen=True)
 class Transition:
+    """One row of the table: who makes it, from where, what it asks, records and tells."""
+
     name: str
     label: str
-    side: str
+    side: str  # a `Side`
     sources: tuple
-    target: str | None
+    target: str | None  # None: the status stays (or `effects` decides)
     event: str
-    reason_label: str = ""
+    tells: tuple = ()  # the sides whose contact points are told (the receiver only once it was sent)
+    stamp: str = ""  # the time column set to the moment of the transition
+    reason_label: str = ""  # the reason it asks for, required unless `reason_required_for` says when
+    reason_required_for: tuple = ()  # with an outcome: the outcomes that need the reason
+    reason_field: str = "status_reason"  # where the reason is kept ("" when `effects` keeps it)
+    reason_in_conversation: bool = False  # the reason is also a message of the conversation
     needs_outcome: bool = False
+    guard: Callable | None = None  # (case, now) -> bool: a condition beyond the source status
+    check: Callable | None = None  # (case) -> {field: message}: what must be complete beforehand
+    effects: Callable | None = None  # (transition, case, current, now, reason, outcome) -> dict of columns
+    manual: bool = True  # offered as a button on the case page
+    done_message: str = ""  # what the person who made it is told it did
     style: str = "button-secondary"
     confirm: str = ""  # a question asked before an irreversible transition without a reason
 
@@ -73,17 +94,113 @@ class Transition:
     def asks_first(self):
         return bool(self.reason_label or self.needs_outcome or self.confirm)
 
-    @property
-    def requires_reason(self):
+    def requires_reason(self, outcome=""):
+        if self.needs_outcome:
+            return outcome in self.reason_required_for
         return bool(self.reason_label)
 
+    def applies(self, case, now):
+        return case.status in self.sources and (self.guard is None or self.guard(case, now))
 
+    def change(self, case, current, now, reason, outcome):
+        """The new status, the columns to set and the event to record, from the locked row `current`.
+
+        `effects` may set "status" and "event" too, when they depend on the outcome or the past."""
+        columns = {"updated_at": now}
+        if self.stamp:
+            columns[self.stamp] = now
+        if self.reason_label and self.reason_field:
+            columns[self.reason_field] = reason
+        if self.effects:
+            columns.update(self.effects(case=case, current=current, now=now, reason=reason, outcome=outcome))
+        target = columns.pop("status", self.target or current.status)
+        event = columns.pop("event", self.event)
+        if target in CLOSED_STATUSES:
+            columns["closed_at"] = now
+            columns.setdefault("purge_after", now + timedelta(days=conf.get("RETENTION_DAYS")))
+        return Change(target, columns, event)
+
+
+# Effects beyond the declared stamp and reason, one function per transition that has any.
+
+
+def _deadlines(case, now, **kwargs):
+    respond_by, contact_by = default_deadlines(case.priority, now, case.respond_by)
+    return {"respond_by": respond_by, "contact_by": case.contact_by or contact_by}
+
+
+def _hold(current, reason, **kwargs):
+    return {"status_before_hold": current.status, "status_reason": reason}
+
+
+def _resume(current, **kwargs):
+    # Back to the status before the request; the question stays on the timeline and the answer
+    # goes to the conversation.
+    return {"status": current.status_before_hold or Status.ACCEPTED, "status_before_hold": "", "status_reason": ""}
+
+
+def _close(outcome, reason, **kwargs):
+    if outcome == Outcome.UNREACHABLE:
+        # The notes stay in the outcome, which the sender sees only with the victim's consent.
+        return {
+            "status": Status.FAILED,
+            "event": EventKind.FAILED,
+            "outcome": outcome,
+            "outcome_notes": reason,
+            "status_reason_code": ReasonCode.VICTIM_UNREACHABLE,
+        }
+    return {"status": Status.COMPLETED, "outcome": outcome, "outcome_notes": reason}
+
+
+def _consent_withdrawn(now, **kwargs):
+    return {"status_reason_code": ReasonCode.CONSENT_WITHDRAWN, "purge_after": now}
+
+
+def _expired(**kwargs):
+    return {"status_reason_code": ReasonCode.EXPIRED, "status_reason": gettext("No answer before the deadline.")}
+
+
+SENDER, RECEIVER, SYSTEM = Side.SENDER, Side.RECEIVER, Side.SYSTEM
 TRANSITIONS = {
     t.name: t
     for t in (
-        Transition("send", _("Send referral"), SENDER, (Status.DRAFT,), Status.REQUESTED, EventKind.SENT, style=""),
-        Transition("open", _("Mark as opened"), RECEIVER, (Status.REQUESTED,), Status.RECEIVED, EventKind.RECEIVED),
-        Transition("accept", _("Accept"), RECEIVER, AWAITING_ANSWER, Status.ACCEPTED, EventKind.ACCEPTED, style=""),
+        Transition(
+            "send",
+            _("Send referral"),
+            SENDER,
+            (Status.DRAFT,),
+            Status.REQUESTED,
+            EventKind.SENT,
+            tells=(RECEIVER,),
+            stamp="sent_at",
+            check=lambda case: sending_errors(case),
+            effects=_deadlines,
+            manual=False,  # sent from the preview
+            style="",
+        ),
+        Transition(
+            "open",
+            _("Mark as opened"),
+            RECEIVER,
+            (Status.REQUESTED,),
+            Status.RECEIVED,
+            EventKind.RECEIVED,
+            tells=(SENDER,),
+            stamp="received_at",
+            manual=False,  # happens when the receiver first looks
+        ),
+        Transition(
+            "accept",
+            _("Accept"),
+            RECEIVER,
+            AWAITING_ANSWER,
+            Status.ACCEPTED,
+            EventKind.ACCEPTED,
+            tells=(SENDER,),
+            stamp="answered_at",
+            done_message=_("You accepted referral %(reference)s. The referring organisation has been told."),
+            style="",
+        ),
         Transition(
             "decline",
             _("Decline"),
@@ -91,10 +208,22 @@ TRANSITIONS = {
             AWAITING_ANSWER,
             Status.REJECTED,
             EventKind.DECLINED,
+            tells=(SENDER,),
+            stamp="answered_at",
             reason_label=_("Why can you not take this referral?"),
+            done_message=_("You declined referral %(reference)s. The referring organisation has been told why."),
             style="no",
         ),
-        Transition("start", _("Start support"), RECEIVER, (Status.ACCEPTED,), Status.IN_PROGRESS, EventKind.STARTED),
+        Transition(
+            "start",
+            _("Start support"),
+            RECEIVER,
+            (Status.ACCEPTED,),
+            Status.IN_PROGRESS,
+            EventKind.STARTED,
+            tells=(SENDER,),
+            done_message=_("Support has started on %(reference)s."),
+        ),
         Transition(
             "request_information",
             _("Request information"),
@@ -102,16 +231,25 @@ TRANSITIONS = {
             (Status.ACCEPTED, Status.IN_PROGRESS),
             Status.ON_HOLD,
             EventKind.INFORMATION_REQUESTED,
+            tells=(SENDER,),
             reason_label=_("What do you need to know?"),
+            reason_field="",
+            effects=_hold,
+            done_message=_("Your request for information on %(reference)s has been sent."),
         ),
         Transition(
             "give_information",
             _("Answer the request"),
             SENDER,
             (Status.ON_HOLD,),
-            None,  # back to the status before the request
+            None,
             EventKind.INFORMATION_GIVEN,
+            tells=(RECEIVER,),
             reason_label=_("Your answer"),
+            reason_field="",
+            reason_in_conversation=True,
+            effects=_resume,
+            done_message=_("Your answer on %(reference)s has been sent."),
             style="",
         ),
         Transition(
@@ -119,18 +257,27 @@ TRANSITIONS = {
             _("Record that the victim was contacted"),
             RECEIVER,
             (Status.ACCEPTED, Status.IN_PROGRESS),
-            None,  # the status does not change
+            None,
             EventKind.VICTIM_CONTACTED,
+            tells=(SENDER,),
+            stamp="victim_contacted_at",
+            guard=lambda case, now: CONTACT_CLOCK.runs_for(case),
+            done_message=_("Recorded that the victim was contacted on %(reference)s."),
         ),
         Transition(
             "close",
             _("Close with outcome"),
             RECEIVER,
             (Status.ACCEPTED, Status.IN_PROGRESS),
-            Status.COMPLETED,  # or FAILED when the victim could not be reached
-            EventKind.COMPLETED,
+            Status.COMPLETED,
+            EventKind.COMPLETED,  # `_close` records FAILED when the victim could not be reached
+            tells=(SENDER,),
             reason_label=_("Outcome notes (required when the victim could not be reached)"),
+            reason_required_for=(Outcome.UNREACHABLE,),
+            reason_field="",
             needs_outcome=True,
+            effects=_close,
+            done_message=_("Referral %(reference)s is closed."),
         ),
         Transition(
             "withdraw",
@@ -139,7 +286,9 @@ TRANSITIONS = {
             OPEN_STATUSES,
             Status.CANCELLED,
             EventKind.WITHDRAWN,
+            tells=(RECEIVER,),
             reason_label=_("Why are you withdrawing the referral?"),
+            done_message=_("You withdrew referral %(reference)s. The receiving organisation has been told."),
             style="no",
         ),
         Transition(
@@ -149,75 +298,41 @@ TRANSITIONS = {
             (Status.DRAFT, *OPEN_STATUSES),
             Status.CANCELLED,
             EventKind.CONSENT_WITHDRAWN,
+            tells=(RECEIVER,),
+            effects=_consent_withdrawn,
+            done_message=_(
+                "Referral %(reference)s is closed: the victim withdrew consent. Its personal data will be purged."
+            ),
             style="no",
             confirm=_(
                 "The referral will be closed for both organisations and its personal data purged. "
                 "This cannot be undone."
             ),
         ),
-        Transition("expire", _("Expire"), SYSTEM, AWAITING_ANSWER, Status.FAILED, EventKind.EXPIRED),
+        Transition(
+            "expire",
+            _("Expire"),
+            SYSTEM,
+            AWAITING_ANSWER,
+            Status.FAILED,
+            EventKind.EXPIRED,
+            tells=(SENDER, RECEIVER),
+            guard=lambda case, now: case.is_expirable(now),
+            effects=_expired,
+            manual=False,  # the scheduler's (send_referral_reminders)
+        ),
     )
 }
 
-# What the person who made a transition is told it did.
-DONE_MESSAGES = {
-    "accept": _("You accepted referral %(reference)s. The referring organisation has been told."),
-    "decline": _("You declined referral %(reference)s. The referring organisation has been told why."),
-    "start": _("Support has started on %(reference)s."),
-    "request_information": _("Your request for information on %(reference)s has been sent."),
-    "give_information": _("Your answer on %(reference)s has been sent."),
-    "record_contact": _("Recorded that the victim was contacted on %(reference)s."),
-    "close": _("Referral %(reference)s is closed."),
-    "withdraw": _("You withdrew referral %(reference)s. The receiving organisation has been told."),
-    "withdraw_consent": _(
-        "Referral %(reference)s is closed: the victim withdrew consent. Its personal data will be purged."
-    ),
-}
+
+def done_message(transition, case):
+    return transition.done_message % {"reference": case.reference}
 
 
-def done_message(name, case):
-    return DONE_MESSAGES[name] % {"reference": case.reference}
-
-
-# Transitions offered as buttons on the case page ("open" happens when the receiver first looks).
-MANUAL = (
-    "accept",
-    "decline",
-    "start",
-    "request_information",
-    "give_information",
-    "record_contact",
-    "close",
-    "withdraw",
-    "withdraw_consent",
-)
-
-
-def available_transitions(case, side):
-    """The transitions a user on `side` may start from the case's current status."""
-    return [
-        TRANSITIONS[name]
-        for name in MANUAL
-        if TRANSITIONS[name].side == side
-        and case.status in TRANSITIONS[name].sources
-        and _applies(name, case.victim_contacted_at, case.respond_by)
-    ]
-
-
-def _applies(name, victim_contacted_at, respond_by, now=None):
-    """Conditions beyond the source status."""
-    if name == "record_contact":
-        return victim_contacted_at is None
-    if name == "expire":
-        grace = timedelta(hours=conf.get("EXPIRY_GRACE_HOURS"))
-        return respond_by is not None and respond_by + grace <= (now or timezone.now())
-    return True
-
-
-def reason_required(transition, outcome=""):
-    if transition.name == "close":
-        return outcome == Outcome.UNREACHABLE
-    return transition.requires_reason
+def available_transitions(case, side, now=None):
+    """The transitions offered on the case page to a user on `side`, from the case as it is."""
+    now = now or timezone.now()
+    return [t for t in TRANSITIONS.values() if t.manual and t.side == side and t.applies(case, now)]
 
 
 def sending_errors(case):
@@ -302,59 +417,60 @@ def priority_advice(case):
     return advice
 
 
-def perform(case, name, user=None, *, reason="", outcome="", now=None):
-    """Make transition `name` on `case` as `user` (None for the system); return the updated case.
+def perform(case, name, actor=None, *, reason="", outcome="", now=None):
+    """Make transition `name` on `case` as `actor` (None for the system); return the updated case.
 
     `now` is the moment the transition happens (the current time unless a scheduler passes its own).
     """
     transition = TRANSITIONS[name]
-    organisation = organisation_for_user(user) if user is not None else None
-    side = SYSTEM if user is None else side_for(organisation, case)
+    side = SYSTEM if actor is None else actor.side(case)
     if side != transition.side:
         raise TransitionNotAllowed(gettext("You cannot do this on this referral."))
     reason = (reason or "").strip()
-    if reason_required(transition, outcome) and not reason:
+    if transition.requires_reason(outcome) and not reason:
         raise ValidationError({"reason": gettext("Please give a reason.")})
     if transition.needs_outcome and outcome not in Outcome.values:
         raise ValidationError({"outcome": gettext("Choose the outcome.")})
-    if name == "send" and (errors := sending_errors(case)):
+    if transition.check and (errors := transition.check(case)):
         raise ValidationError(errors)
 
     now = now or timezone.now()
+    user = actor.user if actor else None
+    organisation = actor.organisation if actor else None
     with transaction.atomic():
-        current = (
-            ReferralCase.objects.select_for_update()
-            .filter(pk=case.pk)
-            .values("status", "status_before_hold", "victim_contacted_at", "respond_by")
-            .first()
-        )
-        if (
-            current is None
-            or current["status"] not in transition.sources
-            or not _applies(name, current["victim_contacted_at"], current["respond_by"], now)
-        ):
+        current = ReferralCase.objects.select_for_update().filter(pk=case.pk).only(*LOCKED_COLUMNS).first()
+        if current is None or not transition.applies(current, now):
             raise TransitionConflict(_conflict_message(current))
-        target, changes = _effects(transition, case, current, now, reason, outcome)
-        updated = ReferralCase.objects.filter(pk=case.pk, status=current["status"]).update(
-            status=target, updated_at=now, **changes
+        change = transition.change(case, current, now, reason, outcome)
+        updated = ReferralCase.objects.filter(pk=case.pk, status=current.status).update(
+            status=change.target, **change.columns
         )
         if updated != 1:
             raise TransitionConflict(_conflict_message(current))
         CaseEvent.objects.create(
             case=case,
-            kind=EventKind.FAILED if (name == "close" and target == Status.FAILED) else transition.event,
+            kind=change.event,
             actor=user,
             organisation=organisation,
-            from_status=current["status"],
-            to_status=target,
+            from_status=current.status,
+            to_status=change.target,
             detail=reason,
             created_at=now,
         )
-        if name == "give_information":
+        if transition.reason_in_conversation:
             CaseMessage.objects.create(case=case, author=user, organisation=organisation, body=sanitize_html(reason))
-        notifications.notify_transition(case, transition, target, now)
-    case.refresh_from_db()
+        case.refresh_from_db()
+        notifications.notify(case, _told(case, transition.tells), change.event)
     return case
+
+
+# What the locked re-check of a transition reads: the status and what the guards look at.
+LOCKED_COLUMNS = ("status", "status_before_hold", "victim_contacted_at", "respond_by")
+
+
+def _told(case, sides):
+    """The organisations on `sides`; the receiver hears of a case only once it has been sent."""
+    return [case.organisation_on(side) for side in sides if not (side == RECEIVER and case.sent_at is None)]
 
 
 def _conflict_message(current):
@@ -363,61 +479,21 @@ def _conflict_message(current):
     return gettext(
         "This referral changed while you were looking at it: it is now “%(status)s”. Nothing was changed; "
         "check the timeline below."
-    ) % {"status": Status(current["status"]).label}
+    ) % {"status": Status(current.status).label}
 
 
-def _effects(transition, case, current, now, reason, outcome):
-    """The new status and the columns to set for `transition`."""
-    name = transition.name
-    target = transition.target
-    changes = {}
-    if transition.requires_reason and name not in ("give_information", "request_information", "close"):
-        changes["status_reason"] = reason
-    if name == "send":
-        respond_by, contact_by = default_deadlines(case.priority, now, case.respond_by)
-        changes.update(sent_at=now, respond_by=respond_by, contact_by=case.contact_by or contact_by)
-    elif name == "open":
-        changes["received_at"] = now
-    elif name in ("accept", "decline"):
-        changes["answered_at"] = now
-    elif name == "request_information":
-        changes.update(status_before_hold=current["status"], status_reason=reason)
-    elif name == "give_information":
-        target = current["status_before_hold"] or Status.ACCEPTED
-        # The question is answered: it stays on the timeline and the answer in the conversation.
-        changes.update(status_before_hold="", status_reason="")
-    elif name == "record_contact":
-        target = current["status"]
-        changes["victim_contacted_at"] = now
-    elif name == "close":
-        target = Status.FAILED if outcome == Outcome.UNREACHABLE else Status.COMPLETED
-        changes.update(outcome=outcome, outcome_notes=reason)
-        if target == Status.FAILED:
-            # The notes stay in the outcome, which the sender sees only with the victim's consent.
-            changes["status_reason_code"] = ReasonCode.VICTIM_UNREACHABLE
-    elif name == "withdraw_consent":
-        changes.update(status_reason_code=ReasonCode.CONSENT_WITHDRAWN, purge_after=now)
-    elif name == "expire":
-        changes.update(status_reason_code=ReasonCode.EXPIRED, status_reason=gettext("No answer before the deadline."))
-    if target in (Status.REJECTED, Status.CANCELLED, Status.COMPLETED, Status.FAILED):
-        changes["closed_at"] = now
-        if "purge_after" not in changes:
-            changes["purge_after"] = now + timedelta(days=conf.get("RETENTION_DAYS"))
-    return target, changes
-
-
-def open_if_receiver(case, user):
+def open_if_receiver(case, actor):
     """Record the case as opened the first time a receiving contact point looks at it."""
-    if case.status == Status.REQUESTED and side_of(user, case) == RECEIVER:
+    if case.status == Status.REQUESTED and actor.side(case) == RECEIVER:
         try:
-            return perform(case, "open", user)
+            return perform(case, "open", actor)
         except TransitionConflict:
             case.refresh_from_db()
     return case
 
 
-def record_view(case, user):
-    CaseEvent.objects.create(case=case, kind=EventKind.VIEWED, actor=user, organisation=organisation_for_user(user))
+def record_view(case, actor):
+    CaseEvent.objects.create(case=case, kind=EventKind.VIEWED, actor=actor.user, organisation=actor.organisation)
 
 
 def _lock_unless_closed(case):
@@ -432,12 +508,11 @@ def _lock_unless_closed(case):
         raise TransitionNotAllowed(gettext("This referral is closed: its conversation has ended."))
 
 
-def add_message(case, user, body_html):
+def add_message(case, actor, body_html):
     body = sanitize_html(body_html).strip()
     if not has_text(body):
         raise ValidationError({"body": gettext("Write a message before sending it.")})
-    organisation = organisation_for_user(user)
-    side = side_for(organisation, case)
+    side = actor.side(case)
     if side is None:
         raise TransitionNotAllowed(gettext("You cannot do this on this referral."))
     if case.status == Status.DRAFT or case.purged_at:
@@ -446,36 +521,40 @@ def add_message(case, user, body_html):
         raise TransitionNotAllowed(gettext("This referral is closed: its conversation has ended."))
     with transaction.atomic():
         _lock_unless_closed(case)
-        message = CaseMessage.objects.create(case=case, author=user, organisation=organisation, body=body)
-        CaseEvent.objects.create(case=case, kind=EventKind.MESSAGE, actor=user, organisation=organisation)
-        notifications.notify_activity(case, side, "message")
+        message = CaseMessage.objects.create(case=case, author=actor.user, organisation=actor.organisation, body=body)
+        CaseEvent.objects.create(case=case, kind=EventKind.MESSAGE, actor=actor.user, organisation=actor.organisation)
+        notifications.notify(case, _told(case, [_other(side)]), EventKind.MESSAGE)
     return message
 
 
-def add_attachment(case, user, upload, content_type):
-    organisation = organisation_for_user(user)
-    side = side_for(organisation, case)
+def add_attachment(case, actor, upload, content_type):
+    side = actor.side(case)
     if side is None:
         raise TransitionNotAllowed(gettext("You cannot do this on this referral."))
     with transaction.atomic():
         _lock_unless_closed(case)
         attachment = CaseAttachment(
             case=case,
-            uploaded_by=user,
-            organisation=organisation,
+            uploaded_by=actor.user,
+            organisation=actor.organisation,
             original_name=upload.name[:255],
             content_type=content_type,
             size=upload.size,
         )
         attachment.file.save("upload", upload, save=False)
         attachment.save()
-        CaseEvent.objects.create(case=case, kind=EventKind.ATTACHMENT, actor=user, organisation=organisation)
-        if case.status != Status.DRAFT:
-            notifications.notify_activity(case, side, "attachment")
+        CaseEvent.objects.create(
+            case=case, kind=EventKind.ATTACHMENT, actor=actor.user, organisation=actor.organisation
+        )
+        notifications.notify(case, _told(case, [_other(side)]), EventKind.ATTACHMENT)
     return attachment
 
 
-def record_download(attachment, user):
+def _other(side):
+    return RECEIVER if side == SENDER else SENDER
+
+
+def record_download(attachment, actor):
     CaseEvent.objects.create(
-        case=attachment.case, kind=EventKind.DOWNLOADED, actor=user, organisation=organisation_for_user(user)
+        case=attachment.case, kind=EventKind.DOWNLOADED, actor=actor.user, organisation=actor.organisation
     )

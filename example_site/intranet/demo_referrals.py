@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from vse_referrals import retention, workflow
 from vse_referrals.models import Language, Outcome, ReferralCase
+from vse_referrals.permissions import actor_for_user
 
 STORIES = [
     # sender, receiver, priority, final state, person
@@ -95,7 +96,8 @@ def _draft(sending, receiving, user, priority, person):
     return case
 
 
-def _advance(case, state, sender, receiver):
+def _advance(case, state, sender_user, receiver_user):
+    sender, receiver = actor_for_user(sender_user), actor_for_user(receiver_user)
     workflow.perform(case, "send", sender)
     if state == "requested":
         if case.priority == "stat" and not case.name_is_code:

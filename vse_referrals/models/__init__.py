@@ -12,9 +12,12 @@ from .organisations import CapacityStatus, ContactPoint, Organisation
 from .permissions import OrganisationGroupObjectPermission, OrganisationUserObjectPermission
 from .referrals import (
     AWAITING_ANSWER,
+    CLOCKS,
     CLOSED_STATUSES,
+    CONTACT_CLOCK,
     OPEN_STATUSES,
     PRIORITY_RANK,
+    RESPOND_CLOCK,
     AgeBand,
     CaseAttachment,
     CaseEvent,
@@ -31,6 +34,7 @@ from .referrals import (
     ReferenceSequence,
     ReferralCase,
     ReferredPerson,
+    Side,
     Status,
     SupportNeed,
 )
@@ -60,8 +64,11 @@ __all__ = [
     "Region",
     "VictimType",
     "AWAITING_ANSWER",
+    "CLOCKS",
     "CLOSED_STATUSES",
+    "CONTACT_CLOCK",
     "OPEN_STATUSES",
+    "RESPOND_CLOCK",
     "PRIORITY_RANK",
     "AgeBand",
     "CapacityStatus",
@@ -85,6 +92,7 @@ __all__ = [
     "ReferenceSequence",
     "ReferralCase",
     "ReferredPerson",
+    "Side",
     "Status",
     "SupportNeed",
 ]

@@ -213,7 +213,7 @@ class MemberOrganisationPage(PublicPageMixin, Page):
         context["public_locations"] = self.public_locations()
         context["refer_url"] = None
         if self.organisation_id:
-            own = permissions.organisation_for_user(request.user)
+            own = permissions.actor_for(request).organisation
             if own is not None and own.pk != self.organisation_id:
                 context["refer_url"] = f"{reverse('vse_referrals:refer')}?to={self.organisation_id}"
         return context

@@ -8,6 +8,10 @@ in Django admin, Wagtail search or revisions, and `str(case)` is the reference o
 """
 
 import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import reduce
+from operator import or_
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -39,6 +43,56 @@ class Status(models.TextChoices):
 OPEN_STATUSES = (Status.REQUESTED, Status.RECEIVED, Status.ACCEPTED, Status.IN_PROGRESS, Status.ON_HOLD)
 AWAITING_ANSWER = (Status.REQUESTED, Status.RECEIVED)
 CLOSED_STATUSES = (Status.REJECTED, Status.CANCELLED, Status.COMPLETED, Status.FAILED)
+
+
+class Side(models.TextChoices):
+    """Who makes a transition: one of the two parties to a case, or the scheduler."""
+
+    SENDER = "sender", _("referring organisation")
+    RECEIVER = "receiver", _("receiving organisation")
+    SYSTEM = "system", _("the referral system")
+
+
+@dataclass(frozen=True)
+class Clock:
+    """A deadline a case runs against while it is in `statuses`, until `stopped_by` is set.
+
+    The one definition of "which clock is running": the queryset methods, the model, the
+    reminders and the workflow all read it.
+    """
+
+    name: str
+    statuses: tuple
+    deadline: str
+    stopped_by: str = ""
+
+    def running(self):
+        condition = Q(status__in=self.statuses)
+        if self.stopped_by:
+            condition &= Q(**{f"{self.stopped_by}__isnull": True})
+        return condition
+
+    def runs_for(self, case):
+        return case.status in self.statuses and not (self.stopped_by and getattr(case, self.stopped_by))
+
+    def overdue(self, now):
+        return self.running() & Q(**{f"{self.deadline}__lt": now})
+
+    def is_overdue(self, case, now):
+        """The instance form of `overdue`."""
+        deadline = getattr(case, self.deadline)
+        return self.runs_for(case) and deadline is not None and deadline < now
+
+
+# Accept or decline by `respond_by`; once accepted, contact the victim by `contact_by`.
+RESPOND_CLOCK = Clock("respond", AWAITING_ANSWER, "respond_by")
+CONTACT_CLOCK = Clock("contact", (Status.ACCEPTED, Status.IN_PROGRESS), "contact_by", stopped_by="victim_contacted_at")
+CLOCKS = (RESPOND_CLOCK, CONTACT_CLOCK)
+
+
+def expiry_grace():
+    """How long after its answer deadline an unanswered referral expires."""
+    return timedelta(hours=conf.get("EXPIRY_GRACE_HOURS"))
 
 
 class Priority(models.TextChoices):
@@ -163,6 +217,19 @@ METADATA_FIELDS = (
 class ReferralCaseQuerySet(models.QuerySet):
     def metadata(self):
         return self.only(*METADATA_FIELDS)
+
+    def awaiting_answer(self):
+        return self.filter(RESPOND_CLOCK.running())
+
+    def contact_clock_running(self):
+        return self.filter(CONTACT_CLOCK.running())
+
+    def overdue(self, now):
+        return self.filter(reduce(or_, (clock.overdue(now) for clock in CLOCKS)))
+
+    def expirable(self, now):
+        """Unanswered referrals whose answer deadline passed more than the grace period ago."""
+        return self.filter(RESPOND_CLOCK.overdue(now - expiry_grace()))
 
     def with_priority_rank(self):
         return self.annotate(
@@ -337,17 +404,24 @@ class ReferralCase(models.Model):
         return self.status in CLOSED_STATUSES
 
     def active_deadline(self):
-        """(clock, deadline) the case is running against now, or (None, None)."""
-        if self.status in AWAITING_ANSWER:
-            return "respond", self.respond_by
-        if self.status in (Status.ACCEPTED, Status.IN_PROGRESS) and not self.victim_contacted_at:
-            return "contact", self.contact_by
+        """(clock name, deadline) the case is running against now, or (None, None)."""
+        for clock in CLOCKS:
+            if clock.runs_for(self):
+                return clock.name, getattr(self, clock.deadline)
         return None, None
 
     @property
     def is_overdue(self):
-        _clock, deadline = self.active_deadline()
-        return bool(deadline and deadline < timezone.now())
+        now = timezone.now()
+        return any(clock.is_overdue(self, now) for clock in CLOCKS)
+
+    def is_expirable(self, now):
+        """The instance form of `ReferralCaseQuerySet.expirable`."""
+        return RESPOND_CLOCK.is_overdue(self, now - expiry_grace())
+
+    def organisation_on(self, side):
+        """The organisation on `side` of the case (None for the system)."""
+        return {Side.SENDER: self.sending_organisation, Side.RECEIVER: self.receiving_organisation}.get(side)
 
     @property
     def has_risk_flags(self):

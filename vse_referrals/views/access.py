@@ -9,13 +9,15 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from .. import permissions
+from ..models import Side
 
 
 class ContactPointRequiredMixin(WagtailAdminTemplateMixin):
     header_icon = "mail"
 
     def dispatch(self, request, *args, **kwargs):
-        self.organisation = permissions.organisation_for_user(request.user)
+        self.actor = permissions.actor_for(request)
+        self.organisation = self.actor.organisation
         if self.organisation is None:
             raise Http404
         self.resolve(**kwargs)
@@ -36,6 +38,6 @@ class CaseMixin(ContactPointRequiredMixin):
     """Resolves `case_id` through the access rule; sets `case` and the user's `side`."""
 
     def resolve(self, case_id, **kwargs):
-        self.case = permissions.get_case_for_user(self.request.user, case_id)
-        self.side = permissions.side_for(self.organisation, self.case)
-        self.is_sender = self.side == permissions.SENDER
+        self.case = self.actor.get_case(case_id)
+        self.side = self.actor.side(self.case)
+        self.is_sender = self.side == Side.SENDER

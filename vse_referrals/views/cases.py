@@ -25,8 +25,8 @@ class CaseView(CaseMixin, TemplateView):
         return gettext("Referral %(reference)s") % {"reference": self.case.reference}
 
     def get(self, request, *args, **kwargs):
-        self.case = workflow.open_if_receiver(self.case, request.user)
-        workflow.record_view(self.case, request.user)
+        self.case = workflow.open_if_receiver(self.case, self.actor)
+        workflow.record_view(self.case, self.actor)
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -74,7 +74,8 @@ class CasePostView(CaseView):
 
 class TransitionView(CasePostView):
     def post(self, request, *args, name, **kwargs):
-        if name not in workflow.MANUAL:
+        transition = workflow.TRANSITIONS.get(name)
+        if transition is None or not transition.manual:
             raise Http404
         form = TransitionForm(request.POST, auto_id=f"id_{name}_%s")
         form.is_valid()
@@ -82,7 +83,7 @@ class TransitionView(CasePostView):
             workflow.perform(
                 self.case,
                 name,
-                request.user,
+                self.actor,
                 reason=form.cleaned_data.get("reason", ""),
                 outcome=form.cleaned_data.get("outcome", ""),
             )
@@ -97,7 +98,7 @@ class TransitionView(CasePostView):
                     form.add_error(field if field in form.fields else None, message)
             messages.error(request, gettext("Nothing was changed: please correct the form."))
             return self.render_with(bound_transition=(name, form))
-        messages.success(request, workflow.done_message(name, self.case))
+        messages.success(request, workflow.done_message(transition, self.case))
         return redirect("vse_referrals:case", self.case.pk)
 
 
@@ -106,7 +107,7 @@ class MessageView(CasePostView):
         form = MessageForm(request.POST)
         if form.is_valid():
             try:
-                workflow.add_message(self.case, request.user, form.cleaned_data["body"])
+                workflow.add_message(self.case, self.actor, form.cleaned_data["body"])
             except ValidationError as error:
                 form.add_error("body", error.message_dict["body"])
             except workflow.TransitionNotAllowed as error:
@@ -133,7 +134,7 @@ class AttachmentUploadView(CasePostView):
             return self.render_with(attachment_form=form)
         uploads = form.cleaned_data["files"]
         for upload, content_type in uploads:
-            workflow.add_attachment(self.case, request.user, upload, content_type)
+            workflow.add_attachment(self.case, self.actor, upload, content_type)
         messages.success(
             request, ngettext("File added.", "%(count)s files added.", len(uploads)) % {"count": len(uploads)}
         )
@@ -144,7 +145,7 @@ class AttachmentDownloadView(CaseMixin, View):
     def get(self, request, *args, attachment_id, **kwargs):
         attachment = get_object_or_404(self.case.attachments, pk=attachment_id)
         data = attachment.read()
-        workflow.record_download(attachment, request.user)
+        workflow.record_download(attachment, self.actor)
         response = HttpResponse(data, content_type=attachment.content_type)
         response["Content-Disposition"] = f'attachment; filename="{_safe_filename(attachment.original_name)}"'
         response["X-Content-Type-Options"] = "nosniff"

@@ -3,6 +3,7 @@
 from django import forms
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django.views.generic import TemplateView
@@ -36,7 +37,7 @@ class InboxFilterForm(forms.Form):
         codes = set(Organisation.objects.values_list("country", flat=True))
         self.fields["country"].choices = [("", _("Any country")), *((c, n) for c, n in countries if c in codes)]
 
-    def filter(self, cases, organisation):
+    def filter(self, cases, organisation_ids):
         """Apply the valid filters; invalid ones show their error and are left out."""
         self.is_valid()
         data = {name: self.cleaned_data.get(name) for name in self.fields}
@@ -48,11 +49,11 @@ class InboxFilterForm(forms.Form):
             cases = cases.filter(priority=data["priority"])
         if data["country"]:
             cases = cases.filter(
-                Q(sending_organisation=organisation, receiving_organisation__country=data["country"])
-                | Q(receiving_organisation=organisation, sending_organisation__country=data["country"])
+                Q(sending_organisation_id__in=organisation_ids, receiving_organisation__country=data["country"])
+                | Q(receiving_organisation_id__in=organisation_ids, sending_organisation__country=data["country"])
             )
         if data["overdue"]:
-            cases = cases.filter(inbox.overdue_q())
+            cases = cases.overdue(timezone.now())
         return cases
 
 
@@ -65,7 +66,7 @@ class InboxView(ContactPointRequiredMixin, TemplateView):
         if current not in inbox.TABS:
             current = "action"
         filters = InboxFilterForm(self.request.GET)
-        cases = filters.filter(inbox.tab(self.request.user, self.organisation, current), self.organisation)
+        cases = filters.filter(inbox.tab(self.actor, current), self.actor.organisation_ids)
         page = Paginator(cases, conf.get("INBOX_PAGE_SIZE")).get_page(self.request.GET.get("p"))
         query = self.request.GET.copy()
         query.pop("p", None)

@@ -65,7 +65,7 @@ class ReferralFormView(ContactPointRequiredMixin, TemplateView):
         case.save()
         form.save_m2m()
         for upload, content_type in form.cleaned_data["files"]:
-            workflow.add_attachment(case, self.request.user, upload, content_type)
+            workflow.add_attachment(case, self.actor, upload, content_type)
         return case
 
     def get_context_data(self, **kwargs):
@@ -134,7 +134,7 @@ class SendView(CaseMixin, View):
         if not self.is_sender:
             raise Http404
         try:
-            workflow.perform(self.case, "send", request.user)
+            workflow.perform(self.case, "send", self.actor)
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
