@@ -211,6 +211,39 @@ def test_the_parties_may_use_every_case_url(client, world, spec):
         assert response.status_code in spec.allowed_status, f"{side} on {spec.label}: {response.status_code}"
 
 
+def actor_queries(queries):
+    """The queries that ask the access rule which organisations the user acts for (through guardian).
+
+    Telling the other side asks it too, for the other organisation's users: that is not counted."""
+    return [
+        query
+        for query in queries
+        if "vse_referrals_organisationgroupobjectpermission" in query["sql"]
+        and 'FROM "vse_referrals_organisation"' in query["sql"]
+    ]
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=repr)
+def test_each_case_request_asks_the_access_rule_once(client, world, spec):
+    # The actor is resolved once per request and shared by the view, the workflow, the menu item.
+    for side in spec.legitimate:
+        client.force_login(world["users"][side])
+        with CaptureQueriesContext(connection) as queries:
+            spec.request(client, world)
+        assert len(actor_queries(queries)) == 1, f"{side} on {spec.label}"
+
+
+@pytest.mark.parametrize(
+    "url", [reverse("wagtailadmin_home"), reverse("vse_referrals:inbox"), reverse("vse_referrals:refer")]
+)
+def test_the_dashboard_inbox_and_form_ask_the_access_rule_once(client, world, url):
+    builders.sent_case(world["users"]["contact point of B"], world["org_a"])  # something in the panel
+    client.force_login(world["users"]["receiver"])
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    assert len(actor_queries(queries)) == 1
+
+
 @pytest.mark.parametrize("spec", SPECS, ids=repr)
 def test_the_receiver_gets_404_on_the_senders_draft(client, world, spec):
     draft = world["draft"]

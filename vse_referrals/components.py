@@ -19,8 +19,7 @@ class InboxPanel(Component):
     def get_context_data(self, parent_context):
         limit = conf.get("DASHBOARD_LIMIT")
         needing_action = inbox.tab(self.actor, "action")
-        awaiting_partner = inbox.awaiting_partner(inbox.base_queryset(self.actor), self.actor.organisation_ids)
-        awaiting_partner = awaiting_partner.order_by(*inbox.URGENT_FIRST)
+        awaiting_partner = inbox.listing(inbox.awaiting_partner(self.actor)).order_by(*inbox.URGENT_FIRST)
         return {
             "organisation": self.actor.organisation,
             "needing_action": list(needing_action[:limit]),

@@ -34,19 +34,20 @@ def organisations_for_user(user):
     return granted.filter(pk__in=designated)
 
 
-def cases_for_organisations(organisation_ids):
+def cases_for_organisations(organisation_ids, side=None):
     """Every case the organisations may see: the ones they sent, and the ones sent to them.
 
     The receiver sees a case only once it has been sent: a draft, even one closed because the
-    victim withdrew consent, stays the sender's. Filtering by ids (not by a sub-query) lets the
-    composite indexes on each organisation column serve every listing.
+    victim withdrew consent, stays the sender's. `side` narrows to one of the two (the inbox's
+    tabs), so that each side's composite index serves the query alone; ids rather than a
+    sub-query let PostgreSQL use those indexes at all.
     """
     if not organisation_ids:
         return ReferralCase.objects.none()
-    return ReferralCase.objects.filter(
-        Q(sending_organisation_id__in=organisation_ids)
-        | Q(receiving_organisation_id__in=organisation_ids, sent_at__isnull=False)
-    )
+    sent_by_them = Q(sending_organisation_id__in=organisation_ids)
+    sent_to_them = Q(receiving_organisation_id__in=organisation_ids, sent_at__isnull=False)
+    condition = {Side.SENDER: sent_by_them, Side.RECEIVER: sent_to_them, None: sent_by_them | sent_to_them}[side]
+    return ReferralCase.objects.filter(condition)
 
 
 class Actor:
@@ -78,13 +79,14 @@ class Actor:
     def can_act_for(self, organisation):
         return organisation is not None and organisation.pk in self.organisation_ids
 
-    def cases(self):
-        """Every case the user may see; every case view resolves its case through this."""
-        return cases_for_organisations(self.organisation_ids)
+    def cases(self, side=None):
+        """Every case the user may see (on `side` only, if given); every case view resolves its
+        case through this."""
+        return cases_for_organisations(self.organisation_ids, side)
 
     def get_case(self, case_id):
         """The case with `case_id` if the user may see it; Http404 otherwise, whatever the reason."""
-        case = self.cases().filter(pk=case_id).first()
+        case = self.cases().select_related("sending_organisation", "receiving_organisation").filter(pk=case_id).first()
         if case is None:
             raise Http404
         return case

@@ -368,10 +368,23 @@ class ReferralCase(models.Model):
         ordering = ["-created_at"]
         default_permissions = ()
         permissions = [("view_referral_metadata", _("Can see referral metadata in the network overview"))]
+        # Each serves lists whose cost must follow one organisation's caseload or the open cases,
+        # never the whole network (see inbox.py, reminders.py and the VSE overview).
         indexes = [
-            models.Index(fields=["receiving_organisation", "status", "respond_by"]),
-            models.Index(fields=["sending_organisation", "status", "respond_by"]),
-            models.Index(fields=["status", "contact_by"]),
+            # The sender's lists: outgoing, drafts, on hold, closed.
+            models.Index(fields=["sending_organisation", "status", "respond_by"], name="vse_referrals_case_sender"),
+            # The receiver's lists: only sent cases are the receiver's (the access rule), so only
+            # they are in it.
+            models.Index(
+                fields=["receiving_organisation", "status", "respond_by"],
+                condition=Q(sent_at__isnull=False),
+                name="vse_referrals_case_receiver",
+            ),
+            # The reminders: the clocks that run, by deadline.
+            models.Index(fields=["status", "respond_by"], name="vse_referrals_case_respond_by"),
+            models.Index(fields=["status", "contact_by"], name="vse_referrals_case_contact_by"),
+            # The VSE overview, newest first.
+            models.Index(fields=["created_at"], name="vse_referrals_case_created"),
         ]
         constraints = [
             models.CheckConstraint(
