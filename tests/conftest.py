@@ -21,7 +21,7 @@ def org_b(db):
 
 
 @pytest.fixture
-def roles(org_a, org_b):
+def roles(org_a, org_b, sender, receiver):
     """Every kind of user the access rule must tell apart, keyed by a readable name."""
     global_perms = builders.make_user("global-perms")
     group = Group.objects.create(name="Global referral permissions")
@@ -37,8 +37,8 @@ def roles(org_a, org_b):
 
     return {
         "no organisation": builders.make_user("no-organisation"),
-        "contact point of A": builders.make_contact_point(org_a, username="poc-a"),
-        "contact point of B": builders.make_contact_point(org_b, username="poc-b"),
+        "contact point of A": sender,
+        "contact point of B": receiver,
         "deputy of A": builders.make_contact_point(
             org_a, ContactPoint.Role.DEPUTY, username="deputy-a", ends_in=timedelta(days=10)
         ),

@@ -39,8 +39,8 @@ TYPED = {
     "message": "SECRET-MESSAGE: her new number is 0470 11 22 33",
 }
 
-SENDER_SIDE = {"poc-a@example.org", "deputy-a@example.org"}
-RECEIVER_SIDE = {"poc-b@example.org"}
+SENDER_SIDE = {"sender-a@example.org", "deputy-a@example.org"}
+RECEIVER_SIDE = {"receiver-b@example.org"}
 
 
 class RefusingBackend(BaseEmailBackend):
@@ -68,7 +68,7 @@ def recipients():
 
 
 def act(case, name, user, **kwargs):
-    if workflow.TRANSITIONS[name].requires_reason:
+    if workflow.TRANSITIONS[name].reason_label:
         kwargs.setdefault("reason", TYPED.get(name, "A reason"))
     if workflow.TRANSITIONS[name].needs_outcome:
         kwargs.setdefault("outcome", Outcome.SUPPORTED)
@@ -76,17 +76,8 @@ def act(case, name, user, **kwargs):
 
 
 @pytest.fixture
-def sender(roles):
-    return roles["contact point of A"]
-
-
-@pytest.fixture
-def receiver(roles):
-    return roles["contact point of B"]
-
-
-@pytest.fixture
-def draft(sender, org_a, org_b):
+def draft(roles, sender, org_a, org_b):
+    # Every role exists (deputies, ended and scheduled designations...): only the active are told.
     return builders.make_case(org_a, org_b, created_by=sender, priority=Priority.STAT)
 
 
@@ -119,9 +110,9 @@ def case_at(status, draft, sender, receiver, committed):
 def test_sending_tells_only_the_active_contact_points_of_the_receiver(roles, draft, sender, committed):
     with committed():
         workflow.perform(draft, "send", builders.acting(sender))
-    assert recipients() == ["poc-b@example.org"]
+    assert recipients() == ["receiver-b@example.org"]
     # Not told: ended and scheduled contact points of B, superusers, staff, global permissions, others.
-    assert set(Notification.objects.values_list("recipient__username", flat=True)) == {"poc-b"}
+    assert set(Notification.objects.values_list("recipient__username", flat=True)) == {"receiver-b"}
 
 
 TOLD = [
@@ -311,7 +302,7 @@ def test_a_mail_outage_neither_breaks_nor_undoes_the_transition(
     # Once the mail server is back, the retry sends it, once.
     settings.EMAIL_BACKEND = LOCMEM
     assert notifications.retry_undelivered() == 1
-    assert recipients() == ["poc-b@example.org"]
+    assert recipients() == ["receiver-b@example.org"]
     notification.refresh_from_db()
     assert notification.sent_at is not None and notification.attempts == 2
     assert notifications.retry_undelivered() == 0
@@ -349,7 +340,7 @@ def test_emails_wait_for_the_commit(draft, sender, django_capture_on_commit_call
         assert mail.outbox == []
         assert Notification.objects.get().sent_at is None
     assert len(callbacks) == 1
-    assert recipients() == ["poc-b@example.org"]
+    assert recipients() == ["receiver-b@example.org"]
     assert Notification.objects.get().sent_at is not None
 
 
@@ -362,22 +353,22 @@ def test_without_a_commit_nothing_is_sent(draft, sender):
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_emails_are_sent_when_the_transition_commits(org_a, org_b):
-    sender = builders.make_contact_point(org_a, username="poc-a")
-    receiver = builders.make_contact_point(org_b, username="poc-b")
+    sender = builders.make_contact_point(org_a, username="sender-a")
+    receiver = builders.make_contact_point(org_b, username="receiver-b")
     case = workflow.perform(builders.make_case(org_a, org_b, created_by=sender), "send", builders.acting(sender))
-    assert recipients() == ["poc-b@example.org"]  # autocommit: sent at once
+    assert recipients() == ["receiver-b@example.org"]  # autocommit: sent at once
     mail.outbox.clear()
 
     with transaction.atomic():
         workflow.perform(case, "accept", builders.acting(receiver))
         assert mail.outbox == []
-    assert recipients() == ["poc-a@example.org"]
+    assert recipients() == ["sender-a@example.org"]
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_rolled_back_transition_sends_nothing(org_a, org_b):
-    sender = builders.make_contact_point(org_a, username="poc-a")
-    receiver = builders.make_contact_point(org_b, username="poc-b")
+    sender = builders.make_contact_point(org_a, username="sender-a")
+    receiver = builders.make_contact_point(org_b, username="receiver-b")
     case = workflow.perform(builders.make_case(org_a, org_b, created_by=sender), "send", builders.acting(sender))
     mail.outbox.clear()
 

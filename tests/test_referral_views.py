@@ -116,16 +116,6 @@ def referral_data(receiver, **overrides):
 
 
 @pytest.fixture
-def sender(roles):
-    return roles["contact point of A"]
-
-
-@pytest.fixture
-def receiver(roles):
-    return roles["contact point of B"]
-
-
-@pytest.fixture
 def sender_client(client, sender):
     client.force_login(sender)
     return client
@@ -650,7 +640,6 @@ def test_no_files_on_a_closed_case(sender_client, sent):
 
 
 def test_two_accepts_give_one_success_and_one_conflict_message(client_factory, receiver, sent, org_b):
-    # Between the roles fixture's ended deputy of B (until yesterday) and its scheduled one (from day 5).
     deputy = builders.make_contact_point(
         org_b, ContactPoint.Role.DEPUTY, started_ago=timedelta(hours=1), ends_in=timedelta(days=3)
     )
