@@ -197,7 +197,7 @@ def directory_context(directory, request):
     return {
         "filters": form,
         "members": members,
-        "page_links": paginator.get_elided_page_range(members.number, on_each_side=2, on_ends=1),
+        "page_links": paginator.get_elided_page_range(members.number, on_each_side=1, on_ends=1),
         "service_count": services.count(),
         "map_svg": render_map(
             map_counts(directory, form),
