@@ -4,8 +4,9 @@ Vocabularies and languages are seeded by migrations, so terms are named by their
 """
 
 import itertools
-from datetime import date
+from datetime import date, timedelta
 
+from django.utils import timezone
 from django.utils.text import slugify
 from wagtail.models import Site
 
@@ -50,6 +51,55 @@ def make_member(directory, title=None, *, country="FR", live=True, **fields):
     page = MemberOrganisationPage(title=title, slug=slugify(title), country=country, live=live, **fields)
     directory.add_child(instance=page)
     return page
+
+
+def make_member_with_services(
+    directory, title, country, *, region="", services=(), verified_days_ago=10, organisation=None
+):
+    """A live member with `services`: dicts of a name and term codes (`victims`, `forms`, `access`,
+    `accessibility`, `languages`) and `open_24_7`."""
+    page = make_member(
+        directory,
+        title,
+        country=country,
+        region=region,
+        summary=f"Support for victims in {country}.",
+        last_verified=timezone.localdate() - timedelta(days=verified_days_ago),
+        organisation=organisation,
+    )
+    for spec in services:
+        make_service(
+            page,
+            spec["name"],
+            open_24_7=spec.get("open_24_7", False),
+            victims=spec.get("victims", ()),
+            assistance=spec.get("forms", ()),
+            access=spec.get("access", ()),
+            accessibility=spec.get("accessibility", ()),
+            languages=spec.get("languages", ()),
+        )
+    return page
+
+
+def make_members(directory, count, *, start=0, countries=("FR", "DE", "SE", "PT", "IE")):
+    """`count` members "Member 000"... (numbered from `start`, so that titles sort as numbers),
+    in turn in each of `countries`, each with one English service for every victim."""
+    return [
+        make_member_with_services(
+            directory,
+            f"Member {index:03}",
+            countries[index % len(countries)],
+            services=[
+                {
+                    "name": f"Service {index}",
+                    "victims": ["all-victims-of-crime"],
+                    "forms": ["emotional-support"],
+                    "languages": ["en"],
+                }
+            ],
+        )
+        for index in range(start, start + count)
+    ]
 
 
 def make_service(page, name, **fields):

@@ -6,11 +6,13 @@ from itertools import combinations
 
 import pytest
 from bs4 import BeautifulSoup
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from wagtail.models import Page, Site
 from wagtail.test.utils import WagtailPageTestCase
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
@@ -25,9 +27,10 @@ from vse_referrals.models import (
     MemberOrganisationPage,
     VictimType,
 )
+from vse_referrals.templatetags.vse_directory_tags import refer_url
 
 from . import builders
-from .directory_builders import make_directory, make_member, make_service
+from .directory_builders import make_directory, make_member_with_services, make_members
 
 pytestmark = pytest.mark.django_db
 
@@ -44,34 +47,9 @@ def directory():
     return make_directory("Find support")
 
 
-def add_member(directory, title, country, *, region="", services=(), verified_days_ago=10, organisation=None):
-    """A live member with `services`: dicts of a name and term codes (victims, forms, access...)."""
-    page = make_member(
-        directory,
-        title,
-        country=country,
-        region=region,
-        summary=f"Support for victims in {country}.",
-        last_verified=timezone.localdate() - timedelta(days=verified_days_ago),
-        organisation=organisation,
-    )
-    for spec in services:
-        make_service(
-            page,
-            spec["name"],
-            open_24_7=spec.get("open_24_7", False),
-            victims=spec.get("victims", ()),
-            assistance=spec.get("forms", ()),
-            access=spec.get("access", ()),
-            accessibility=spec.get("accessibility", ()),
-            languages=spec.get("languages", ()),
-        )
-    return page
-
-
 @pytest.fixture
 def members(directory):
-    france = add_member(
+    france = make_member_with_services(
         directory,
         "Aide Lyon",
         "FR",
@@ -109,7 +87,7 @@ def members(directory):
         visibility="city",
     )
     MemberHelpline.objects.create(page=france, label="Victims helpline", number="116 006", open_24_7=True)
-    germany = add_member(
+    germany = make_member_with_services(
         directory,
         "Hilfe Köln",
         "DE",
@@ -123,7 +101,7 @@ def members(directory):
             }
         ],
     )
-    scotland = add_member(
+    scotland = make_member_with_services(
         directory,
         "Support Glasgow",
         "GB",
@@ -242,7 +220,7 @@ def test_the_map_stays_a_way_to_choose_another_country(client, members, director
 
 
 def test_a_selected_country_outside_europe_opens_the_world_view(client, members, directory):
-    add_member(directory, "Help Boston", "US", services=[{"name": "Court help US"}])
+    make_member_with_services(directory, "Help Boston", "US", services=[{"name": "Court help US"}])
     svg = BeautifulSoup(client.get(directory.url, {"country": "US"}).content, "html.parser").select_one("svg")
     assert svg["data-view"] == "world" and svg["viewbox"] == svg["data-viewbox-world"]
     svg = BeautifulSoup(client.get(directory.url, {"country": "DE"}).content, "html.parser").select_one("svg")
@@ -325,24 +303,28 @@ def test_refer_link_only_for_other_members_contact_points(client, members, org_a
     assert "Refer a victim to this member" not in client.get(page.url).content.decode()
 
 
+def test_refer_url_tag(rf, members, org_a, org_b, django_assert_num_queries):
+    page = members["DE"]
+    request = rf.get(page.url)
+    request.user = builders.make_contact_point(org_a)
+    with django_assert_num_queries(0):
+        assert refer_url(request, page) == ""  # a profile without an organisation asks nobody's
+    page.organisation = org_b
+    assert refer_url(request, page) == f"/admin/referrals/new/?to={org_b.pk}"
+    page.organisation = org_a
+    assert refer_url(request, page) == ""  # not to oneself
+    page.organisation = org_b
+    request.user = AnonymousUser()
+    assert refer_url(request, page) == ""
+    request.user = builders.make_user("not-a-contact-point")
+    assert refer_url(request, page) == ""
+
+
 # Query counts ----------------------------------------------------------------------------------
 
 
 def directory_queries(client, directory, count, start):
-    for index in range(start, start + count):
-        add_member(
-            directory,
-            f"Member {index:03}",
-            ["FR", "DE", "SE", "PT", "IE"][index % 5],
-            services=[
-                {
-                    "name": f"Service {index}",
-                    "victims": ["all-victims-of-crime"],
-                    "forms": ["emotional-support"],
-                    "languages": ["en"],
-                }
-            ],
-        )
+    make_members(directory, count, start=start)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(directory.url, {"language": "en"})
     assert response.status_code == 200
@@ -354,6 +336,94 @@ def test_directory_query_count_does_not_grow_with_members(client, directory):
     many = directory_queries(client, directory, 95, 5)
     assert MemberOrganisationPage.objects.count() == 100
     assert few == many
+    assert len(listed_members(client.get(directory.url))) == 20  # one page of the default size
+
+
+# Pagination ------------------------------------------------------------------------------------
+
+
+def listed_members(response):
+    return [heading.text.strip() for heading in BeautifulSoup(response.content, "html.parser").select(".vse-member h3")]
+
+
+def page_links(response):
+    """The pagination's links: {text read aloud ("Page 2", "Next"...): query string}."""
+    nav = BeautifulSoup(response.content, "html.parser").select_one("nav.vse-pagination")
+    return {" ".join(link.text.split()): QueryDict(link["href"].removeprefix("?")) for link in nav.select("a")}
+
+
+@pytest.fixture
+def five_members(directory, settings):
+    """Five members on three pages of two. The list is by country: DE, FR, IE, PT, SE."""
+    settings.VSE_REFERRALS_DIRECTORY_PAGE_SIZE = 2
+    make_members(directory, 5, countries=("FR", "DE", "SE", "PT", "IE"))
+    return ["Member 001", "Member 000", "Member 004", "Member 003", "Member 002"]
+
+
+def test_the_list_shows_one_page_of_members_at_a_time(client, directory, five_members):
+    first = client.get(directory.url)
+    assert listed_members(first) == five_members[:2]
+    assert "Showing 1–2 of 5 members" in first.content.decode()
+    second = client.get(directory.url, {"page": 2})
+    assert listed_members(second) == five_members[2:4]
+    html = second.content.decode()
+    assert "Showing 3–4 of 5 members" in html and "5 services found" in html  # the heading counts every match
+    assert listed_members(client.get(directory.url, {"page": 3})) == five_members[4:]
+
+
+def test_a_single_page_has_no_page_links(client, directory, five_members, settings):
+    settings.VSE_REFERRALS_DIRECTORY_PAGE_SIZE = 5
+    response = client.get(directory.url)
+    assert listed_members(response) == five_members
+    html = response.content.decode()
+    assert "vse-pagination" not in html and "Showing" not in html
+
+
+def test_page_links_keep_the_filters(client, directory, five_members):
+    filters = {"language": "en", "victim_type": "all-victims-of-crime"}
+    response = client.get(directory.url, {**filters, "page": 2})
+    links = page_links(response)
+    assert set(links) == {"Previous", "Page 1", "Page 2", "Page 3", "Next"}
+    for query in links.values():
+        assert {name: query[name] for name in filters} == filters
+    assert (links["Previous"]["page"], links["Next"]["page"]) == ("1", "3")
+    current = BeautifulSoup(response.content, "html.parser").select_one('.vse-pagination [aria-current="page"]')
+    assert " ".join(current.text.split()) == "Page 2"
+    # A page link is a shareable address of that page of the filtered list.
+    assert listed_members(client.get(directory.url, links["Next"])) == five_members[4:]
+
+
+@pytest.mark.parametrize("number, shown", [("abc", slice(0, 2)), ("1.5", slice(0, 2)), ("99", slice(4, 5))])
+def test_a_bad_page_number_gives_the_first_or_the_last_page(client, directory, five_members, number, shown):
+    response = client.get(directory.url, {"page": number})
+    assert response.status_code == 200
+    assert listed_members(response) == five_members[shown]
+
+
+def test_the_map_counts_every_member_while_the_list_shows_one_page(client, directory, five_members):
+    response = client.get(directory.url, {"language": "en", "page": 3})
+    assert listed_members(response) == five_members[4:]
+    svg = BeautifulSoup(response.content, "html.parser").select_one("svg.vse-map")
+    areas = {area["data-code"]: area for area in svg.select("a.vse-map__area")}
+    assert set(areas) == {"FR", "DE", "SE", "PT", "IE"}
+    assert areas["DE"]["aria-label"] == "Germany: 1 service"
+    # A country chosen on the map starts on the first page of its members, with the other filters.
+    assert areas["DE"]["href"] == "?language=en&country=DE"
+
+
+def test_the_results_for_the_filter_script_carry_their_page_links(client, directory, five_members):
+    response = client.get(directory.url, {"page": 2}, headers={"X-Requested-With": "vse-directory"})
+    html = response.content.decode()
+    assert "<html" not in html and "data-vse-pagination" in html
+    assert listed_members(response) == five_members[2:4]
+    assert page_links(response)["Next"]["page"] == "3"
+
+
+def test_the_range_of_members_is_translated(client, directory, five_members):
+    with translation.override("fr"):
+        response = client.get(directory.url, {"page": 2})
+    assert "Affichage de 3 à 4 sur 5 membres" in response.content.decode()
+    assert set(page_links(response)) == {"Précédente", "Page 1", "Page 2", "Page 3", "Suivante"}
 
 
 def test_countries_served_are_filterable(client, members, directory):
@@ -438,13 +508,14 @@ class EditorTests(WagtailPageTestCase):
         self.assertEqual(response.status_code, 200)
         self.assertIn("choose another slug", str(response.context["form"].errors["slug"]))
         self.assertFalse(MemberOrganisationPage.objects.exists())
+        self.assertEqual(MemberDirectoryPage.reserved_slugs(), {"api"})
         with self.assertRaises(ValidationError):
-            add_member(self.directory, "API", "BE")  # the slug "api" from the title
+            make_member_with_services(self.directory, "API", "BE")  # the slug "api" from the title
         # The API still answers at its address.
         self.assertEqual(self.client.get(f"{self.directory.url}api/").json()["version"], "3.0")
 
     def test_directory_and_profile_are_routable_and_renderable(self):
-        page = add_member(self.directory, "Hulp Brussel", "BE", services=[{"name": "Court help BE"}])
+        page = make_member_with_services(self.directory, "Hulp Brussel", "BE", services=[{"name": "Court help BE"}])
         self.assertPageIsRoutable(self.directory)
         self.assertPageIsRenderable(self.directory)
         self.assertPageIsRoutable(page)

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from vse_referrals.models import MemberDirectoryPage
 
-from .test_directory_pages import add_member
+from .directory_builders import make_member_with_services
 
 # The live server needs committed data, so these tests use real transactions; the flush after
 # each test would also remove what migrations made (root page, site, vocabularies), so that is
@@ -19,9 +19,13 @@ def directory_url(live_server):
 
     site = Site.objects.get(is_default_site=True)
     directory = site.root_page.add_child(instance=MemberDirectoryPage(title="Find support", slug="find-support"))
-    add_member(directory, "Aide Lyon", "FR", services=[{"name": "Court help FR", "victims": ["all-victims-of-crime"]}])
-    add_member(directory, "Hilfe Köln", "DE", services=[{"name": "Violence line DE", "victims": ["domestic-violence"]}])
-    add_member(
+    make_member_with_services(
+        directory, "Aide Lyon", "FR", services=[{"name": "Court help FR", "victims": ["all-victims-of-crime"]}]
+    )
+    make_member_with_services(
+        directory, "Hilfe Köln", "DE", services=[{"name": "Violence line DE", "victims": ["domestic-violence"]}]
+    )
+    make_member_with_services(
         directory, "Support Valletta", "MT", services=[{"name": "Court help MT", "victims": ["all-victims-of-crime"]}]
     )
     return f"{live_server.url}{directory.url}"
@@ -50,6 +54,23 @@ def test_filters_and_map_work_without_reloading(browser, directory_url):
     page.go_forward()
     expect(page.locator("select[name=country]")).to_have_value("FR")
     expect(page.locator(".vse-list h2")).to_have_text("1 service found")
+
+
+def test_pages_of_members_without_reloading(browser, directory_url, settings):
+    settings.VSE_REFERRALS_DIRECTORY_PAGE_SIZE = 1
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(directory_url)
+    page.evaluate("window.vseSamePage = true")
+    page.select_option("select[name=victim_type]", "all-victims-of-crime")
+    expect(page.locator(".vse-list__range")).to_have_text("Showing 1–1 of 2 members")
+    expect(page.locator(".vse-member h3")).to_have_text("Aide Lyon")
+    page.get_by_role("link", name="Next").click()
+    expect(page.locator(".vse-member h3")).to_have_text("Support Valletta")
+    expect(page.locator("#vse-list-heading")).to_be_focused()  # where the new page of the list starts
+    assert "victim_type=all-victims-of-crime" in page.url and "page=2" in page.url
+    assert page.evaluate("window.vseSamePage") is True
+    page.go_back()
+    expect(page.locator(".vse-member h3")).to_have_text("Aide Lyon")
 
 
 def test_map_and_list_on_a_phone(browser, directory_url):
@@ -93,7 +114,9 @@ def test_quick_exit_leaves_and_replaces_the_page(browser, directory_url):
 def test_map_labels_follow_the_keyboard_and_leave_on_scroll(browser, directory_url):
     from vse_referrals.models import MemberDirectoryPage
 
-    add_member(MemberDirectoryPage.objects.get(), "Help Boston", "US", services=[{"name": "Court help US"}])
+    make_member_with_services(
+        MemberDirectoryPage.objects.get(), "Help Boston", "US", services=[{"name": "Court help US"}]
+    )
     page = browser.new_page(viewport={"width": 1280, "height": 700})
     page.goto(directory_url)
     svg = page.locator("svg.vse-map")

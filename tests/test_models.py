@@ -1,6 +1,8 @@
 """Validation of organisations and designations: bad input gets a clear message."""
 
+import ast
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -119,3 +121,60 @@ def test_validation_messages_are_translated(org_a):
     with translation.override("fr"):
         errors = errors_of(new_designation(builders.make_user(), org_a, start=now, end=now - timedelta(hours=1)))
     assert errors["active_until"] == ["La fin de la désignation doit être postérieure à son début."]
+
+
+def test_a_new_organisation_is_saved_with_its_group_or_not_at_all(monkeypatch):
+    from django.contrib.auth.models import Group
+
+    from vse_referrals.models import Organisation
+
+    def unavailable(organisation, created):
+        raise RuntimeError("the permission could not be granted")
+
+    # The post_save receiver names the group and grants the permission, in the save's transaction.
+    monkeypatch.setattr("vse_referrals.signals.set_up_organisation_group", unavailable)
+    groups = Group.objects.count()
+    with pytest.raises(RuntimeError):
+        Organisation.objects.create(name="Half made", country="FR")
+    assert not Organisation.objects.filter(name="Half made").exists()
+    assert Group.objects.count() == groups  # nor its placeholder group
+
+
+def module_name(path, app_root):
+    return ".".join(path.relative_to(app_root.parent).with_suffix("").parts).removesuffix(".__init__")
+
+
+def imported_modules(path, app_root):
+    """Dotted names a module of the app imports (lazily too), relative imports resolved."""
+    package = path.relative_to(app_root.parent).parts[:-1]
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join([*package[: len(package) - node.level + 1], *filter(None, [node.module])])
+            yield base
+            yield from (f"{base}.{alias.name}" for alias in node.names)  # from .. import conf
+
+
+def is_models(name):
+    return name == "vse_referrals.models" or name.startswith("vse_referrals.models.")
+
+
+def test_models_import_nothing_above_them():
+    """No model module imports a module of the app that imports the models (views, the access rule,
+    the directory's queries...): the models are a lower layer, and the app has no import loop."""
+    import vse_referrals
+
+    root = Path(vse_referrals.__file__).parent
+    graph = {
+        module_name(path, root): set(imported_modules(path, root))
+        for path in root.rglob("*.py")
+        if "migrations" not in path.parts
+    }
+    above = {module for module, names in graph.items() if not is_models(module) and any(map(is_models, names))}
+    from_models = {name for module, names in graph.items() if is_models(module) for name in names}
+    assert {"vse_referrals.permissions", "vse_referrals.directory"} <= above  # the check sees both sides
+    assert "vse_referrals.conf" in from_models
+    assert not above & from_models

@@ -12,6 +12,7 @@
 | ATTACHMENT_TYPES | PDF, images, documents, text | content types found in the bytes: file name extensions |
 | DASHBOARD_LIMIT | 8 | rows per list in the dashboard inbox panel |
 | INBOX_PAGE_SIZE | 25 | rows per page in the inbox listing |
+| DIRECTORY_PAGE_SIZE | 20 | members per page in the public directory's list (the map counts every member) |
 | REFERENCE_PREFIX | "VSE" | prefix of human references (VSE-2026-00042) |
 | RETENTION_DAYS | 365 | closed cases are purged, untouched drafts deleted, this many days after |
 | QUICK_EXIT_URL | "about:blank" | where "Leave this site quickly" goes (e.g. a neutral news or weather page) |
@@ -60,6 +61,7 @@ DEFAULTS = {
     },
     "DASHBOARD_LIMIT": 8,
     "INBOX_PAGE_SIZE": 25,
+    "DIRECTORY_PAGE_SIZE": 20,
     "REFERENCE_PREFIX": "VSE",
     "RETENTION_DAYS": 365,
     "QUICK_EXIT_URL": "about:blank",

@@ -6,10 +6,13 @@ the number of members.
 """
 
 from django import forms
+from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from . import conf
 from .models import (
     AccessChannel,
     AccessibilityFeature,
@@ -20,6 +23,7 @@ from .models import (
     Region,
     VictimType,
 )
+from .world_map import ATTRIBUTION, TileLayer, render_map
 
 SERVICE_RELATIONS = ("assistance_forms", "victim_types", "access_channels", "languages", "accessibility")
 
@@ -55,8 +59,9 @@ class DirectoryFilterForm(forms.Form):
     )
     open_24_7 = forms.BooleanField(label=_("Open 24/7"), required=False)
 
-    def __init__(self, *args, area_codes=(), **kwargs):
+    def __init__(self, *args, pages, area_codes=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.pages = pages  # the directory's member pages, which the keyword searches
         names = dict(countries) | dict(Region.choices)
         choices = sorted(((code, str(names.get(code, code))) for code in area_codes), key=lambda item: item[1])
         self.fields["country"].choices = [("", _("All countries")), *choices]
@@ -77,23 +82,31 @@ class DirectoryFilterForm(forms.Form):
     def active(self):
         return self.is_valid() and any(value not in (None, "", False) for value in self.cleaned_data.values())
 
+    @cached_property
+    def keyword_matches(self):
+        """Ids of the member pages Wagtail search finds for the keyword: searched once, although the
+        list and the map both filter by it, and not ranked (ranking every match costs more than the search)."""
+        found = self.pages.search(self.cleaned_data["q"], operator="and", order_by_relevance=False)
+        return [page.pk for page in found]
+
 
 def member_pages(directory):
     return MemberOrganisationPage.objects.live().public().child_of(directory)
+
+
+def distinct_values(queryset, field):
+    """The distinct values of `field`: as many rows as values, however many members share them."""
+    return set(queryset.order_by().values_list(field, flat=True).distinct())
 
 
 def bind_filters(directory, data):
     """The filter form bound to `data` (a query string), with the countries this directory has."""
     pages = member_pages(directory)
     # The column holds comma-separated codes ("FR,BE").
-    served_rows = MemberService.objects.filter(page__in=pages).values_list("countries_served", flat=True)
+    served_rows = distinct_values(MemberService.objects.filter(page__in=pages), "countries_served")
     served = {code for row in served_rows for code in row.split(",") if code}
-    area_codes = (
-        set(pages.values_list("country", flat=True))
-        | set(pages.exclude(region="").values_list("region", flat=True))
-        | served
-    )
-    form = DirectoryFilterForm(data or None, area_codes=area_codes)
+    area_codes = distinct_values(pages, "country") | distinct_values(pages.exclude(region=""), "region") | served
+    form = DirectoryFilterForm(data or None, pages=pages, area_codes=area_codes)
     form.is_valid()  # cleaned_data holds the valid filters; an invalid one (an old link) is left out
     return form
 
@@ -104,8 +117,7 @@ def apply_filters(directory, form, *, ignore=()):
     services = MemberService.objects.filter(page__in=pages)
     values = {name: value for name, value in getattr(form, "cleaned_data", {}).items() if name not in ignore}
     if values.get("q"):
-        matching = [page.pk for page in pages.search(values["q"], operator="and")]
-        services = services.filter(Q(page__in=matching) | Q(name__icontains=values["q"]))
+        services = services.filter(Q(page__in=form.keyword_matches) | Q(name__icontains=values["q"]))
     if values.get("country"):
         code = values["country"]
         if code in Region.values:
@@ -141,35 +153,42 @@ def map_counts(directory, form):
 def area_counts(services):
     """Matching services per map area: a UK nation, or a country."""
     counts = {}
-    for row in services.values("page__country", "page__region").annotate(total=Count("pk", distinct=True)):
+    # Without the services' default ordering (sort_order), which would split the groups.
+    grouped = services.order_by().values("page__country", "page__region")
+    for row in grouped.annotate(total=Count("pk", distinct=True)):
         code = row["page__region"] or row["page__country"]
         counts[code] = counts.get(code, 0) + row["total"]
     return counts
 
 
+def matching_members(directory, services):
+    """Member pages that have matching services, in the order of the list (by country, then name)."""
+    return member_pages(directory).filter(pk__in=services.values("page_id")).order_by("country", "title", "pk")
+
+
 def members_with_services(directory, services):
-    """Member pages that have matching services, each with only those services prefetched."""
+    """`matching_members`, each with only its matching services prefetched. The prefetches run
+    for the rows fetched: slice (paginate) first, and they cost one page, not every member."""
     matching = (
         MemberService.objects.filter(pk__in=services.values("pk"))
         .prefetch_related(*SERVICE_RELATIONS)
         .order_by("sort_order")
     )
-    return (
-        member_pages(directory)
-        .filter(pk__in=services.values("page_id"))
-        .order_by("country", "title")
-        .prefetch_related(Prefetch("services", queryset=matching, to_attr="matching_services"), "helplines")
+    return matching_members(directory, services).prefetch_related(
+        Prefetch("services", queryset=matching, to_attr="matching_services"), "helplines"
     )
 
 
 def directory_context(directory, request):
-    from . import conf
-    from .world_map import ATTRIBUTION, TileLayer, render_map
-
+    """The directory page's filters, one page of members and the map of every matching member."""
     services, form = filter_services(directory, request.GET)
     selected = getattr(form, "cleaned_data", {}).get("country")
-    query = request.GET.copy()
+    paginator = Paginator(members_with_services(directory, services), conf.get("DIRECTORY_PAGE_SIZE"))
+    # A page number from an old link or a typo: the first page, or the last one when past the end.
+    members = paginator.get_page(request.GET.get("page"))
     tiles = TileLayer.from_setting(conf.get("MAP_TILES"))
+    query = request.GET.copy()
+    query.pop("page", None)  # another country starts on the first page of its own results
 
     def link(code):
         query["country"] = code
@@ -177,7 +196,8 @@ def directory_context(directory, request):
 
     return {
         "filters": form,
-        "members": members_with_services(directory, services),
+        "members": members,
+        "page_links": paginator.get_elided_page_range(members.number, on_each_side=1, on_ends=1),
         "service_count": services.count(),
         "map_svg": render_map(
             map_counts(directory, form),

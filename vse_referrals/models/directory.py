@@ -12,19 +12,19 @@ from datetime import timedelta
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.urls import reverse
+from django.urls import include, path
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
-from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.contrib.routable_page.models import RoutablePageMixin
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from .. import conf
 from .organisations import CapacityStatus
 
 STALE_AFTER = timedelta(days=365)
@@ -46,8 +46,6 @@ class PublicPageMixin:
     """What every public directory page offers: the quick exit."""
 
     def get_context(self, request, *args, **kwargs):
-        from .. import conf
-
         context = super().get_context(request, *args, **kwargs)
         context["quick_exit_url"] = conf.get("QUICK_EXIT_URL")
         return context
@@ -59,75 +57,23 @@ class MemberDirectoryPage(PublicPageMixin, RoutablePageMixin, Page):
     content_panels = Page.content_panels + [FieldPanel("intro")]
     subpage_types = ["vse_referrals.MemberOrganisationPage"]
 
+    template = "vse_referrals/directory/member_directory_page.html"
+    # The page itself and its Open Referral API under api/ are served by views, a layer above the
+    # models: their URL module is named here, not imported, as Django's include() allows.
+    subpage_urlconf = "vse_referrals.directory_urls"
+
     class Meta:
         verbose_name = _("member directory")
 
-    def get_context(self, request, *args, **kwargs):
-        from ..directory import directory_context
-
-        context = super().get_context(request, *args, **kwargs)
-        context.update(directory_context(self, request))
-        return context
-
-    def serve(self, request, *args, **kwargs):
-        response = super().serve(request, *args, **kwargs)
-        # One URL, two representations (the page, or only its results for the filter script):
-        # the browser's cache must not give the results alone when Back returns to the page.
-        patch_vary_headers(response, ["X-Requested-With"])
-        return response
-
-    def get_template(self, request, *args, **kwargs):
-        if request.headers.get("X-Requested-With") == "vse-directory":
-            return "vse_referrals/directory/results.html"
-        return "vse_referrals/directory/member_directory_page.html"
-
-    # The machine-readable directory (Open Referral HSDS 3.0) and the map's figures.
-    @path("api/")
-    def hsds_root(self, request):
-        from ..views import directory_api
-
-        return directory_api.root(self, request)
-
-    @path("api/services/")
-    def hsds_services(self, request):
-        from ..views import directory_api
-
-        return directory_api.services(self, request)
-
-    @path("api/services/<uuid:service_id>/")
-    def hsds_service(self, request, service_id):
-        from ..views import directory_api
-
-        return directory_api.service(self, request, service_id)
-
-    @path("api/organizations/")
-    def hsds_organizations(self, request):
-        from ..views import directory_api
-
-        return directory_api.organizations(self, request)
-
-    @path("api/organizations/<uuid:organization_id>/")
-    def hsds_organization(self, request, organization_id):
-        from ..views import directory_api
-
-        return directory_api.organization(self, request, organization_id)
-
-    @path("api/map/")
-    def map_data(self, request):
-        from ..views import directory_api
-
-        return directory_api.map_data(self, request)
-
-    @path("api/<path:unknown>/")
-    def hsds_not_found(self, request, unknown):
-        from ..views import directory_api
-
-        return directory_api.not_found(self, request, unknown)
+    @classmethod
+    def get_subpage_urls(cls):
+        return (path("", include(cls.subpage_urlconf)),)
 
     @classmethod
     def reserved_slugs(cls):
         """First segments of the page's own routes: a profile with such a slug would be unreachable."""
-        return {str(pattern.pattern).split("/")[0] for pattern in cls.get_subpage_urls()} - {""}
+        (routes,) = cls.get_subpage_urls()
+        return {str(route.pattern).split("/")[0] for route in routes.url_patterns} - {""}
 
 
 class MemberOrganisationPage(PublicPageMixin, Page):
@@ -207,15 +153,8 @@ class MemberOrganisationPage(PublicPageMixin, Page):
             )
 
     def get_context(self, request, *args, **kwargs):
-        from .. import permissions
-
         context = super().get_context(request, *args, **kwargs)
         context["public_locations"] = self.public_locations()
-        context["refer_url"] = None
-        if self.organisation_id:
-            own = permissions.actor_for(request).organisation
-            if own is not None and own.pk != self.organisation_id:
-                context["refer_url"] = f"{reverse('vse_referrals:refer')}?to={self.organisation_id}"
         return context
 
     @property

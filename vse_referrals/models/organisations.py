@@ -65,15 +65,13 @@ class Organisation(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        from ..permissions import set_up_organisation_group
-
+        # One transaction with the post_save receiver (signals.organisation_saved), which names the
+        # group and grants it the permission: no organisation without its group's grant.
         with transaction.atomic():
-            creating = self._state.adding and not self.contact_points_group_id
-            if creating:
+            if self._state.adding and not self.contact_points_group_id:
                 # A placeholder name: the final one includes the primary key, which is unique.
                 self.contact_points_group = Group.objects.create(name=f"vse-referrals-pending-{uuid.uuid4().hex}")
             super().save(*args, **kwargs)
-            set_up_organisation_group(self, created=creating)
 
 
 class ContactPointQuerySet(models.QuerySet):

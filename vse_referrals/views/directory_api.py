@@ -13,7 +13,7 @@ from django.http import JsonResponse
 from django.utils.translation import gettext as _
 
 from .. import hsds
-from ..directory import SERVICE_RELATIONS, filter_services, map_counts, member_pages, members_with_services
+from ..directory import SERVICE_RELATIONS, filter_services, map_counts, matching_members, member_pages
 from ..models import MemberService
 
 DEFAULT_PER_PAGE = 50
@@ -182,7 +182,7 @@ def map_data(directory, request):
     services, form = filter_services(directory, request.GET)
     members = [
         {"title": page.title, "url": page.get_url(request), "area": page.area_code}
-        for page in members_with_services(directory, services)
+        for page in matching_members(directory, services)
     ]
     return json_response({"areas": map_counts(directory, form), "members": members})
 

@@ -1,12 +1,13 @@
-// Filters without reload: the form's GET URL is fetched and only the results (map + list) are
-// swapped; the URL is updated so the filtered view can be shared. Without JavaScript the same
-// form reloads the page.
+// Filters and pages of members without reload: the form's GET URL (or a page link's) is fetched
+// and only the results (map + list) are swapped; the URL is updated so the filtered view can be
+// shared. Without JavaScript the same form and links reload the page.
 (function () {
   "use strict";
   const form = document.querySelector("[data-vse-directory-filters]");
   const region = document.getElementById("vse-directory-results");
   if (!form || !region || !window.fetch) return;
 
+  // Resolves to whether the results were swapped in (otherwise the whole page is loading).
   const load = async (url, push) => {
     region.setAttribute("aria-busy", "true");
     try {
@@ -20,8 +21,10 @@
       region.innerHTML = await response.text();
       if (push) history.pushState({ vseDirectory: true }, "", url);
       document.dispatchEvent(new CustomEvent("vse-directory:updated"));
+      return true;
     } catch (error) {
       window.location.assign(url);
+      return false;
     } finally {
       region.removeAttribute("aria-busy");
     }
@@ -40,6 +43,17 @@
     load(urlFor(params), true);
   });
   form.addEventListener("change", () => form.requestSubmit());
+
+  // Another page of members: its links carry the filters; the focus goes to the top of the new list.
+  region.addEventListener("click", (event) => {
+    const link = event.target.closest("[data-vse-pagination] a[href]");
+    if (!link || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    event.preventDefault();
+    load(link.href, true).then((swapped) => {
+      const heading = swapped && document.getElementById("vse-list-heading");
+      if (heading) heading.focus();
+    });
+  });
 
   document.addEventListener("vse-map:select", (event) => {
     event.preventDefault();
