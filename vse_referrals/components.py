@@ -1,8 +1,10 @@
 """The inbox panel on the intranet dashboard."""
 
 from wagtail.admin.ui.components import Component
+from wagtail.permission_policies.pages import PagePermissionPolicy
 
 from . import conf, inbox
+from .models import MemberOrganisationPage
 
 
 class InboxPanel(Component):
@@ -42,18 +44,10 @@ class StaleProfilesPanel(Component):
 
     @classmethod
     def for_user(cls, user):
-        from django.db.models import Q
-        from django.utils import timezone
-        from wagtail.permission_policies.pages import PagePermissionPolicy
-
-        from .models import MemberOrganisationPage
-        from .models.directory import STALE_AFTER
-
         editable = PagePermissionPolicy().instances_user_has_permission_for(user, "change")
-        cutoff = timezone.localdate() - STALE_AFTER
         stale = (
             MemberOrganisationPage.objects.filter(pk__in=editable.values("pk"))
-            .filter(Q(last_verified__isnull=True) | Q(last_verified__lt=cutoff))
+            .stale()
             .order_by("last_verified", "title")
         )
         profiles = list(stale[: conf.get("DASHBOARD_LIMIT")])

@@ -21,13 +21,26 @@ from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin
 from wagtail.fields import RichTextField
-from wagtail.models import Orderable, Page
+from wagtail.models import Orderable, Page, PageManager
+from wagtail.query import PageQuerySet
 from wagtail.search import index
 
 from .. import conf
 from .organisations import CapacityStatus
 
 STALE_AFTER = timedelta(days=365)
+
+
+def stale_cutoff():
+    """Profiles last verified before this day (or never) are due for verification."""
+    return timezone.localdate() - STALE_AFTER
+
+
+class MemberOrganisationPageQuerySet(PageQuerySet):
+    def stale(self):
+        return self.filter(models.Q(last_verified__isnull=True) | models.Q(last_verified__lt=stale_cutoff()))
+
+
 CHECKBOXES = forms.CheckboxSelectMultiple
 # About a hundred languages: a scrolling box in columns (styles in static/vse_referrals/css/admin.css).
 LANGUAGE_CHECKBOXES = forms.CheckboxSelectMultiple(attrs={"class": "vse-scroll-list"})
@@ -87,6 +100,7 @@ class MemberOrganisationPage(PublicPageMixin, Page):
         related_name="directory_page",
         help_text=_("Link the profile to its referral-system organisation so points of contact can refer to it."),
     )
+    objects = PageManager.from_queryset(MemberOrganisationPageQuerySet)()
     country = CountryField(_("country"))
     region = models.CharField(
         _("region"), max_length=6, choices=Region.choices, blank=True, help_text=_("For members of one UK nation.")
@@ -159,7 +173,8 @@ class MemberOrganisationPage(PublicPageMixin, Page):
 
     @property
     def is_stale(self):
-        return self.last_verified is None or self.last_verified < timezone.localdate() - STALE_AFTER
+        """The instance form of `MemberOrganisationPageQuerySet.stale`."""
+        return self.last_verified is None or self.last_verified < stale_cutoff()
 
     @property
     def area_code(self):
