@@ -56,9 +56,14 @@ TABS = {
 }
 
 
-def tab(actor, name):
+def in_tab(cases, organisation_ids, name):
+    """`cases` narrowed to the tab `name`, in its order."""
     select, ordering = TABS[name]
-    return select(base_queryset(actor), actor.organisation_ids).order_by(*ordering)
+    return select(cases, organisation_ids).order_by(*ordering)
+
+
+def tab(actor, name):
+    return in_tab(base_queryset(actor), actor.organisation_ids, name)
 
 
 def count_needing_action(actor):
