@@ -15,15 +15,18 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from wagtail.users.models import UserProfile
 
 from vse_referrals import workflow
-from vse_referrals.models import ReferralCase, Status
+from vse_referrals.models import Priority, ReferralCase, Status
 
 from . import builders
 
 pytestmark = pytest.mark.django_db
 
 INBOX_URL = reverse("vse_referrals:inbox")
+# The listing's results alone: what the header's search and filters fetch to refresh the page.
+RESULTS_URL = reverse("vse_referrals:inbox_results")
 HOME_URL = reverse("wagtailadmin_home")
 TABS = ("action", "incoming", "outgoing", "drafts", "closed")
 
@@ -50,6 +53,16 @@ def listed(client, **params):
     """References listed by the inbox with these query parameters, in order."""
     page = soup(client.get(INBOX_URL, params))
     return [reference for reference, _overdue in rows(page.select_one("table.listing"))]
+
+
+def search_form(page):
+    """The search and filter form in the listing's header."""
+    return page.find("form", attrs={"data-search-form": True})
+
+
+def field_errors(page, name):
+    """The errors shown at the filter `name`, in the header's filter menu."""
+    return [error.get_text(" ", strip=True) for error in page.find(id=f"drilldown-id_{name}").select(".error-message")]
 
 
 def listed_in(response):
@@ -192,6 +205,56 @@ def test_listing_shows_no_personal_data(client, members):
             assert value not in html, (tab, value)
 
 
+# Only contact points have an inbox, and theirs only lists their organisation's cases ------------------
+
+NOT_CONTACT_POINTS = [
+    "superuser",
+    "staff",
+    "no organisation",
+    "ended contact point of B",
+    "scheduled contact point of B",
+    "group member without designation",
+    "global model permissions",
+]
+
+
+@pytest.mark.parametrize("url", [INBOX_URL, RESULTS_URL])
+@pytest.mark.parametrize("who", NOT_CONTACT_POINTS)
+def test_inbox_and_its_results_give_404_to_anyone_else(client, roles, members, url, who):
+    client.force_login(roles[who])
+    for params in ({}, {"tab": "incoming"}, {"tab": "closed", "q": "VSE", "overdue": "on"}):
+        assert client.get(url, params).status_code == 404, params
+
+
+def test_inbox_results_send_anonymous_users_to_login(client, members):
+    response = client.get(RESULTS_URL, {"tab": "incoming"})
+    assert response.status_code == 302 and response.url.startswith(reverse("wagtailadmin_login"))
+
+
+def test_no_tab_and_filter_shows_a_case_between_two_other_members(client, members):
+    # C's referral to B is overdue and matches A's partner countries, so any filter that let it
+    # through would show it.
+    ReferralCase.objects.filter(pk=members["c_to_b_new"].pk).update(respond_by=timezone.now() - timedelta(hours=1))
+    foreign = {members["c_to_b_new"].reference, members["b_draft_to_a"].reference}
+    visible_to_a = {members[name].reference for names in EXPECTED_TABS["a"].values() for name in names}
+    filters = [
+        {},
+        {"overdue": "on"},
+        {"q": "VSE"},
+        {"q": members["c_to_b_new"].reference},
+        *({"status": status} for status in Status.values),
+        *({"priority": priority} for priority in Priority.values),
+        *({"country": country} for country in ("FR", "SE", "DE")),
+        {"country": "DE", "status": "requested", "priority": "routine", "overdue": "on"},
+    ]
+    client.force_login(members["a"])
+    for tab in TABS:
+        for params in filters:
+            for url in (INBOX_URL, RESULTS_URL):
+                shown = set(listed_in(client.get(url, {"tab": tab, **params})))
+                assert shown <= visible_to_a and not shown & foreign, (url, tab, params)
+
+
 # Filters and search ----------------------------------------------------------------------------
 
 
@@ -257,18 +320,115 @@ def test_invalid_filters_do_not_break_the_page(client, members):
     response = client.get(INBOX_URL, {"tab": "outgoing", "status": "bogus", "country": "XX", "q": hostile})
     page = soup(response)
     # The typed text comes back as the input's value, escaped: never as markup.
-    assert page.find("form", class_="vse-filters").find("input", attrs={"name": "q"})["value"] == hostile
+    assert search_form(page).find("input", attrs={"name": "q"})["value"] == hostile
     assert hostile not in response.content.decode()
 
 
 def test_filter_form_keeps_the_chosen_values(client, members):
     client.force_login(members["a"])
     page = soup(client.get(INBOX_URL, {"tab": "closed", "country": "DE", "priority": "urgent", "q": "VSE"}))
-    form = page.find("form", class_="vse-filters")
-    assert form.find("input", attrs={"name": "tab"})["value"] == "closed"
+    form = search_form(page)
+    assert form.find("input", attrs={"name": "tab", "checked": True})["value"] == "closed"
     assert form.find("select", attrs={"name": "country"}).find("option", selected=True)["value"] == "DE"
-    assert form.find("select", attrs={"name": "priority"}).find("option", selected=True)["value"] == "urgent"
+    assert form.find("input", attrs={"name": "priority", "checked": True})["value"] == "urgent"
     assert form.find("input", attrs={"name": "q"})["value"] == "VSE"
+
+
+# Every filter narrows outgoing referrals to A's on-hold one; with one of them invalid, the others
+# still apply (an invalid tab falls back to "needs action").
+ALL_FILTERS = {"tab": "outgoing", "status": "on-hold", "priority": "urgent", "country": "SE"}
+
+
+@pytest.mark.parametrize(
+    "name, value, expected",
+    [
+        ("tab", "everything", {"a_to_b_hold"}),
+        ("status", "bogus", {"a_to_b_hold", "a_to_b_accepted"}),
+        ("status", "on hold", {"a_to_b_hold", "a_to_b_accepted"}),
+        ("priority", "asap", {"a_to_b_hold"}),
+        ("country", "XX", {"a_to_b_hold"}),
+        ("country", "se", {"a_to_b_hold"}),
+    ],
+)
+def test_an_invalid_filter_shows_its_error_and_the_others_still_apply(client, members, name, value, expected):
+    client.force_login(members["a"])
+    params = {**ALL_FILTERS, name: value}
+    response = client.get(INBOX_URL, params)
+    page = soup(response)
+
+    assert set(listed_in(response)) == {members[case].reference for case in expected}
+    assert set(listed(client, tab="outgoing")) > set(listed_in(response))
+    # At the field, in the filter menu, and above the results, where it is seen without opening the menu.
+    assert field_errors(page, name) == [f"Select a valid choice. {value} is not one of the available choices."]
+    alert = page.select_one("#listing-results [role=alert]").get_text(" ", strip=True)
+    assert "These filters were left out" in alert and value in alert
+    # The other filters are valid: no error at them.
+    for other in ALL_FILTERS.keys() - {name}:
+        assert field_errors(page, other) == []
+    # The results the header's filters fetch say the same.
+    assert set(listed_in(client.get(RESULTS_URL, params))) == {members[case].reference for case in expected}
+
+
+def test_errors_are_translated(client, members):
+    profile = UserProfile.get_for_user(members["a"])
+    profile.preferred_language = "fr"
+    profile.save()
+    client.force_login(members["a"])
+    page = soup(client.get(INBOX_URL, {"tab": "outgoing", "status": "bogus"}))
+    assert field_errors(page, "status") == ["Sélectionnez un choix valide. bogus n’en fait pas partie."]
+    alert = page.select_one("#listing-results [role=alert]").get_text(" ", strip=True)
+    assert alert.startswith("Ces filtres n'ont pas été appliqués : Statut :")
+
+
+def test_overdue_takes_any_ticked_value_and_nothing_else(client, members):
+    overdue = members["a_to_b_new"]
+    ReferralCase.objects.filter(pk=overdue.pk).update(respond_by=timezone.now() - timedelta(hours=2))
+    client.force_login(members["a"])
+    everything = listed(client, tab="outgoing")
+    assert len(everything) == 3
+    # A checkbox: whatever value is sent, it is ticked (browsers send "on"); "false" or nothing is unticked.
+    for ticked in ("on", "true", "1", "<b>yes</b>"):
+        assert listed(client, tab="outgoing", overdue=ticked) == refs(overdue), ticked
+    for unticked in ("false", ""):
+        assert listed(client, tab="outgoing", overdue=unticked) == everything, unticked
+
+
+def test_search_takes_any_text_and_matches_only_references(client, members):
+    client.force_login(members["a"])
+    # Database wildcards are matched literally, not as "anything".
+    for text in ("%", "_", "VSE-%", "\\", "x" * 500, "' OR 1=1 --"):
+        response = client.get(INBOX_URL, {"tab": "outgoing", "q": text})
+        assert listed_in(response) == [], text
+    assert len(listed(client, tab="outgoing", q="  VSE  ")) == 3  # the search box trims spaces
+
+
+def test_tabs_keep_the_filters_and_go_back_to_the_first_page(client, members, settings):
+    settings.VSE_REFERRALS_INBOX_PAGE_SIZE = 1
+    client.force_login(members["a"])
+    page = soup(client.get(INBOX_URL, {"tab": "outgoing", "priority": "urgent", "p": "2"}))
+    tabs = page.select("#listing-results nav .vse-tabs a")
+    assert [tab.get_text(strip=True) for tab in tabs] == ["Needs action", "Incoming", "Outgoing", "Drafts", "Closed"]
+    assert [tab.get("aria-current") for tab in tabs] == [None, None, "page", None, None]
+    closed = tabs[4]["href"]
+    assert closed.startswith(INBOX_URL + "?") and "tab=closed" in closed and "priority=urgent" in closed
+    assert "p=" not in closed
+
+
+def test_the_tab_is_no_filter_pill_but_the_filters_are(client, members):
+    client.force_login(members["a"])
+    page = soup(client.get(INBOX_URL, {"tab": "outgoing", "priority": "urgent"}))
+    pills = [pill.get_text(" ", strip=True) for pill in page.select(".w-active-filters .w-pill__content")]
+    assert pills == ["Priority: Urgent"]
+    assert soup(client.get(INBOX_URL, {"tab": "outgoing"})).select(".w-active-filters .w-pill") == []
+
+
+def test_results_are_the_listing_alone(client, members):
+    client.force_login(members["a"])
+    response = client.get(RESULTS_URL, {"tab": "outgoing", "priority": "urgent"})
+    html = response.content.decode()
+    assert "<html" not in html and 'id="listing-results"' not in html
+    assert set(listed_in(response)) == set(refs(members["a_to_b_hold"], members["a_to_b_accepted"]))
+    assert response["Cache-Control"] and "no-cache" in response["Cache-Control"]  # never_cache, as every case URL
 
 
 # Pagination ------------------------------------------------------------------------------------
@@ -345,6 +505,15 @@ def test_panel_counts(client, members):
     }
     assert counts == {"Needing your action": 2, "Overdue incoming": 1, "Outgoing, with the partner": 1}
     assert "vse-deadline--overdue" in section.select(".vse-counts a")[1].strong.get("class", [])
+
+
+def test_panel_links_list_what_their_counts_say(client, members):
+    ReferralCase.objects.filter(pk=members["a_to_b_new"].pk).update(respond_by=timezone.now() - timedelta(hours=1))
+    client.force_login(members["b"])
+    for link in panel(client).select(".vse-counts a"):
+        if link.strong:
+            response = client.get(link["href"])
+            assert len(listed_in(response)) == int(link.strong.get_text()), link["href"]
 
 
 def test_panel_lists_most_urgent_first_and_highlights_overdue(client, roles, org_b):
@@ -471,6 +640,21 @@ def test_filtered_inbox_query_count_does_not_grow(client, roles, org_a, org_b, p
     few, _response = count_queries(client, INBOX_URL, params)
     bulk_cases(org_a, org_b, user, 485, 15)
     many, _response = count_queries(client, INBOX_URL, params)
+    assert few == many
+
+
+@pytest.mark.parametrize("url", [INBOX_URL, RESULTS_URL])
+@pytest.mark.parametrize("tab", TABS)
+def test_filtered_results_query_count_does_not_grow(client, roles, org_a, org_b, url, tab):
+    user = roles["contact point of A"]
+    client.force_login(user)
+    params = {"tab": tab, "q": "BULK", "country": "SE", "priority": "", "status": "bogus"}
+    bulk_cases(org_a, org_b, user, 25, 0)  # five cases of each kind
+    client.get(url, params)
+    few, response = count_queries(client, url, params)
+    assert listed_in(response)
+    bulk_cases(org_a, org_b, user, 225, 25)  # fifty of each kind
+    many, response = count_queries(client, url, params)
     assert few == many
 
 

@@ -7,14 +7,16 @@ from .views import cases, inbox, referral_form, two_factor
 app_name = "vse_referrals"
 
 
-def _view(view_class):
+def _view(view_class, **initkwargs):
     # Case pages hold personal data: never stored by a browser or proxy cache, and no posted
     # value is copied into an error report.
-    return sensitive_post_parameters()(never_cache(view_class.as_view()))
+    return sensitive_post_parameters()(never_cache(view_class.as_view(**initkwargs)))
 
 
 urlpatterns = [
     path("", _view(inbox.InboxView), name="inbox"),
+    # The same listing's results alone, which the search and the filters refresh in place.
+    path("results/", _view(inbox.InboxView, results_only=True), name="inbox_results"),
     path("new/", _view(referral_form.ReferralFormView), name="refer"),
     path("<uuid:case_id>/", _view(cases.CaseView), name="case"),
     path("<uuid:case_id>/edit/", _view(referral_form.DraftEditView), name="edit"),

@@ -5,6 +5,7 @@ from wagtail.permission_policies.pages import PagePermissionPolicy
 
 from . import conf, inbox
 from .models import MemberOrganisationPage
+from .tables import CASE_COLUMNS, CaseTable
 
 
 class InboxPanel(Component):
@@ -18,15 +19,17 @@ class InboxPanel(Component):
     def __init__(self, actor):
         self.actor = actor
 
+    def table(self, cases):
+        """The first cases of `cases` in the inbox's columns."""
+        return CaseTable(CASE_COLUMNS, list(cases[: conf.get("DASHBOARD_LIMIT")]), actor=self.actor)
+
     def get_context_data(self, parent_context):
-        limit = conf.get("DASHBOARD_LIMIT")
         needing_action = inbox.tab(self.actor, "action")
         awaiting_partner = inbox.listing(inbox.awaiting_partner(self.actor)).order_by(*inbox.URGENT_FIRST)
         return {
-            "organisation": self.actor.organisation,
-            "needing_action": list(needing_action[:limit]),
+            "needing_action": self.table(needing_action),
             "needing_action_count": needing_action.count(),
-            "awaiting_partner": list(awaiting_partner[:limit]),
+            "awaiting_partner": self.table(awaiting_partner),
             "awaiting_partner_count": awaiting_partner.count(),
             "overdue_count": inbox.count_overdue_incoming(self.actor),
         }

@@ -1,82 +1,82 @@
-"""The inbox listing: incoming, outgoing, drafts and closed referrals, with filters."""
+"""The inbox listing: what needs action, incoming, outgoing, drafts and closed referrals.
 
-from django import forms
-from django.core.paginator import Paginator
-from django.db.models import Q
-from django.utils import timezone
+A Wagtail listing (`BaseListingView`, as `wagtail.contrib.forms` lists form pages): the search
+box and the filters in the header refresh `index_results.html` in place, the tabs are the
+`tab` filter, and the table's columns are the dashboard panel's.
+"""
+
+from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
-from django.views.generic import TemplateView
-from django_countries import countries
+from wagtail.admin.forms.search import SearchForm
+from wagtail.admin.views.generic.base import BaseListingView
+from wagtail.admin.widgets.button import HeaderButton
 
 from .. import conf, inbox
-from ..models import Organisation, Priority, Status
+from ..filters import TAB_LABELS, InboxFilterSet
+from ..tables import CASE_COLUMNS, CaseTable
 from .access import ContactPointRequiredMixin
 
-TAB_LABELS = {
-    "action": _("Needs action"),
-    "incoming": _("Incoming"),
-    "outgoing": _("Outgoing"),
-    "drafts": _("Drafts"),
-    "closed": pgettext_lazy("inbox tab", "Closed"),
-}
 
-
-class InboxFilterForm(forms.Form):
-    q = forms.CharField(label=_("Reference"), required=False, max_length=40)
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any status")), *Status.choices])
-    priority = forms.ChoiceField(
-        label=_("Priority"), required=False, choices=[("", _("Any priority")), *Priority.choices]
-    )
-    country = forms.ChoiceField(label=_("Partner's country"), required=False)
-    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Only the countries where members are: a list of 250 helps nobody.
-        codes = set(Organisation.objects.values_list("country", flat=True))
-        self.fields["country"].choices = [("", _("Any country")), *((c, n) for c, n in countries if c in codes)]
-
-    def filter(self, cases, organisation_ids):
-        """Apply the valid filters; invalid ones show their error and are left out."""
-        self.is_valid()
-        data = {name: self.cleaned_data.get(name) for name in self.fields}
-        if data["q"]:
-            cases = cases.filter(reference__icontains=data["q"].strip())
-        if data["status"]:
-            cases = cases.filter(status=data["status"])
-        if data["priority"]:
-            cases = cases.filter(priority=data["priority"])
-        if data["country"]:
-            cases = cases.filter(
-                Q(sending_organisation_id__in=organisation_ids, receiving_organisation__country=data["country"])
-                | Q(receiving_organisation_id__in=organisation_ids, sending_organisation__country=data["country"])
-            )
-        if data["overdue"]:
-            cases = cases.overdue(timezone.now())
-        return cases
-
-
-class InboxView(ContactPointRequiredMixin, TemplateView):
-    template_name = "vse_referrals/inbox.html"
+class InboxView(ContactPointRequiredMixin, BaseListingView):
+    template_name = "vse_referrals/inbox/index.html"
+    results_template_name = "vse_referrals/inbox/index_results.html"
     page_title = _("Referrals")
+    index_url_name = "vse_referrals:inbox"
+    index_results_url_name = "vse_referrals:inbox_results"
+    verbose_name = _("referral")
+    verbose_name_plural = _("referrals")
+    filterset_class = InboxFilterSet
+    table_class = CaseTable
+    columns = CASE_COLUMNS
+    # The reference is the only text searched, in its plain column and never through a search
+    # backend: names and narratives are encrypted, and a listing must never match them.
+    is_searchable = True
+    search_fields = ["reference"]
+    search_backend_name = None
+
+    def get_paginate_by(self, queryset):
+        return conf.get("INBOX_PAGE_SIZE")
+
+    def get_search_form(self):
+        return SearchForm(self.request.GET or None, placeholder=_("Search by reference"))
+
+    def get_base_queryset(self):
+        # The tab chooses the cases (one side's index serves each); the other filters narrow them.
+        return inbox.tab(self.actor, self.filters.current_tab)
+
+    def filter_queryset(self, queryset):
+        return self.filters.filter_queryset(queryset)
+
+    @cached_property
+    def is_filtering(self):
+        # The tab is the list being looked at, not a filter: "N matches" counts only the others.
+        return bool(self.filters.applied)
+
+    @cached_property
+    def active_filters(self):
+        # The tabs show the current list already; a pill for it would say it twice.
+        tab_id = self.filters.form["tab"].auto_id
+        return [active for active in super().active_filters if active.auto_id != tab_id]
+
+    @cached_property
+    def no_results_message(self):
+        if self.is_searching or self.is_filtering:
+            return _("No referral in this list matches the search or the filters.")
+        return _("No referrals here.")
+
+    @cached_property
+    def header_buttons(self):
+        return [HeaderButton(_("Refer a victim"), url=reverse("vse_referrals:refer"), icon_name="plus")]
+
+    def get_table_kwargs(self):
+        current = self.filters.current_tab
+        return {**super().get_table_kwargs(), "actor": self.actor, "caption": TAB_LABELS[current]}
 
     def get_context_data(self, **kwargs):
-        current = self.request.GET.get("tab", "action")
-        if current not in inbox.TABS:
-            current = "action"
-        filters = InboxFilterForm(self.request.GET)
-        cases = filters.filter(inbox.tab(self.actor, current), self.actor.organisation_ids)
-        page = Paginator(cases, conf.get("INBOX_PAGE_SIZE")).get_page(self.request.GET.get("p"))
-        query = self.request.GET.copy()
-        query.pop("p", None)
+        current = self.filters.current_tab
         return super().get_context_data(
-            tabs=[(name, label) for name, label in TAB_LABELS.items()],
-            current_tab=current,
-            filters=filters,
-            page_obj=page,
-            cases=page.object_list,
+            tabs=[(name, label, name == current) for name, label in TAB_LABELS.items()],
             organisation=self.organisation,
-            query_string=query.urlencode(),
             **kwargs,
         )
