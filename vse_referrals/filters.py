@@ -1,6 +1,6 @@
 """The inbox's filters: the tab (which list), status, priority, the partner's country, overdue only.
 
-Which cases each tab lists stays in `inbox.TABS`; this module only chooses among them. An invalid
+Which cases each tab lists stays in `inbox.TABS`, and the view starts from the chosen one. An invalid
 value shows its error at its field and is left out while the other filters still apply (Wagtail's
 listings drop every filter when one is invalid); an unknown tab falls back to the default one.
 """
