@@ -38,7 +38,10 @@ class Probe:
 
 
 def get(client, url, wrapper=None):
-    """A probe call: GET `url`, which must answer 200 (inside `wrapper` when given)."""
+    """A probe call: GET `url`, which must answer 200 (inside `wrapper` when given); None when
+    there is no such page (the probe then reports it)."""
+    if url is None:
+        return None
 
     def call():
         with wrapper() if wrapper else _nothing():
@@ -64,7 +67,10 @@ def without_inbox_panel():
     """
 
     def drop_inbox_panel(request, panels):
-        panels[:] = [panel for panel in panels if not is_inbox_panel(panel)]
+        kept = [panel for panel in panels if not is_inbox_panel(panel)]
+        if len(kept) == len(panels):
+            raise AssertionError("no inbox panel on the dashboard to leave out")
+        panels[:] = kept
 
     with hooks.register_temporarily("construct_homepage_panels", drop_inbox_panel, order=10_000):
         yield

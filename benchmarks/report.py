@@ -49,7 +49,8 @@ requests write is rolled back.
 - **Per-case guardian alternative**: built inside the benchmark only, on the same data: each
   case's two organisation groups hold a django-guardian object permission on it (generic
   `GroupObjectPermission` rows), listed with `get_objects_for_user(..., with_superuser=False,
-  accept_global_perms=False)`; measured like `cases_for_user`: first page of 25 and count.
+  accept_global_perms=False)`; measured like `cases_for_user`: the first page of 25 (newest
+  first, metadata columns only, as listings load them) and the count.
 - **Dashboard without the panel**: the same dashboard with the inbox panel left out by a last
   `construct_homepage_panels` hook.
 
@@ -280,6 +281,9 @@ def _profiles(large):
         ]
         for query in profile["slowest"]:
             lines.append(f"- {query['ms']:.1f} ms, {query['origin']}: `{query['sql'][:110]}…`")
+        lines += ["", "vse_referrals functions, time including what they call:", ""]
+        for function in profile["app"]:
+            lines.append(f"- {function['ms']:.1f} ms: `{function['function']}`")
         lines += ["", "Most time of its own (Python):", ""]
         for function in profile["functions"]:
             lines.append(f"- {function['ms']:.1f} ms in {function['calls']} calls: `{function['function']}`")
