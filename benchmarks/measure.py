@@ -1,5 +1,6 @@
 """Timing, query counting and query plans of requests made through Django's test client."""
 
+import re
 import statistics
 import sys
 import time
@@ -14,6 +15,7 @@ from vse_referrals.models import ReferralCase
 from .database import SMALL, active
 
 CASE_TABLE = ReferralCase._meta.db_table
+CASE_LINK = re.compile(rb"/admin/referrals/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/")
 BOOKKEEPING = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
 
 
@@ -26,6 +28,7 @@ class Probe:
     database: str = SMALL  # the alias of the network it is measured on
     samples: list = field(default_factory=list)
     queries: list = field(default_factory=list)
+    rows: int = None  # cases the page links to
     error: str = ""
 
     @property
@@ -48,7 +51,7 @@ def get(client, url, wrapper=None):
             response = client.get(url)
         if response.status_code != 200:
             raise AssertionError(f"GET {url} answered {response.status_code}")
-        response.content  # noqa: B018 (streamed responses are read in full)
+        return response.content
 
     return call
 
@@ -127,10 +130,18 @@ class QueryRecorder:
 
 
 def capture(call, database=SMALL):
+    """The queries of one call, and what it returned."""
     recorder = QueryRecorder()
     with active(database), connection.execute_wrapper(recorder):
-        call()
-    return recorder.queries
+        result = call()
+    return recorder.queries, result
+
+
+def cases_listed(content):
+    """How many cases a page links to (the rows of a listing)."""
+    if not isinstance(content, bytes):
+        return None
+    return len(set(CASE_LINK.findall(content)))
 
 
 MIDDLEWARE_METHODS = {"__call__", "process_request", "process_view", "process_response"}

@@ -14,6 +14,7 @@ import pstats
 import time
 from collections import Counter
 from functools import reduce
+from pathlib import Path
 
 from django.db import connection
 from django.test import Client
@@ -137,7 +138,8 @@ def measure(net, repeats, sizes):
                 if not probe.error:
                     # Twice, keeping the fewer: an occasional session refresh is not the page's.
                     runs = [measure_module.capture(probe.call, alias) for _ in range(2)]
-                    probe.queries = min(runs, key=len)
+                    probe.queries, content = min(runs, key=lambda run: len(run[0]))
+                    probe.rows = measure_module.cases_listed(content)
             with active(alias):
                 result = {
                     "size": referrals,
@@ -173,6 +175,7 @@ def measure(net, repeats, sizes):
                     "median_ms": probe.median_ms,
                     "queries": probe.query_count,
                     "samples": len(probe.samples),
+                    "rows": probe.rows,
                     "error": probe.error,
                 }
                 for key, probe in probes[alias].items()
@@ -194,7 +197,7 @@ def reminders_run():
     try:
         with transaction.atomic():
             start = time.perf_counter()
-            outcome["queries"] = measure_module.capture(reminders.run)
+            outcome["queries"], _result = measure_module.capture(reminders.run)
             outcome["seconds"] = time.perf_counter() - start
             transaction.set_rollback(True)
     except Exception as error:
@@ -268,7 +271,7 @@ def profile_call(call):
     own = [
         {"function": f"{_short(filename)}:{line} {function}", "ms": cumtime * 1000}
         for (filename, line, function), (_calls, _ncalls, _tottime, cumtime, _callers) in stats.stats.items()
-        if "vse_referrals/" in filename and "/benchmarks/" not in filename
+        if "vse_referrals/" in filename and function not in measure_module.MIDDLEWARE_METHODS
     ]
     own.sort(key=lambda entry: entry["ms"], reverse=True)
     queries = sorted(recorder.queries, key=lambda query: query.seconds, reverse=True)
@@ -286,7 +289,11 @@ def profile_call(call):
 
 
 def _short(filename):
-    for marker in ("site-packages/", "/work/", "lib/python"):
+    """A file name without the folders every reader has: the checkout's or the virtualenv's."""
+    root = str(Path(__file__).resolve().parent.parent) + "/"
+    if filename.startswith(root):
+        return filename[len(root) :]
+    for marker in ("site-packages/", "lib/python"):
         if marker in filename:
             return filename.split(marker, 1)[1]
     return filename
