@@ -7,7 +7,7 @@ STAMP = $(VENV)/.installed
 
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test test-suite check-example-site install browser clean
+.PHONY: demo test test-suite check-example-site install browser bench clean
 
 $(STAMP): setup.cfg pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ browser:
 check-example-site: $(STAMP)
 	cd example_site && DJANGO_SETTINGS_MODULE=example_site.settings.test ../$(BIN)/python manage.py check --fail-level WARNING
 	cd example_site && DJANGO_SETTINGS_MODULE=example_site.settings.test ../$(BIN)/python manage.py makemigrations --check --dry-run
+
+## Benchmark at 1,000 and 100,000 referrals (not part of `make test`); writes docs/benchmarks.md
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info example_site/db.sqlite3

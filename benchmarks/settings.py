@@ -1,0 +1,28 @@
+"""Settings for `make bench`: the test suite's site, on the benchmark's own database.
+
+`benchmarks.run` chooses the databases (`benchmarks.database`: the network at its smaller and
+at its larger size) and passes them in VSE_BENCH_DATABASE_URL and VSE_BENCH_LARGE_DATABASE_URL
+before Django starts. Nothing routes to `large`: the benchmark makes it the default connection
+while it builds or measures the larger network.
+"""
+
+import os
+
+import dj_database_url
+
+from tests.settings import *  # noqa: F403
+
+DEBUG = False
+DATABASES = {
+    "default": dj_database_url.parse(os.environ["VSE_BENCH_DATABASE_URL"]),
+    "large": dj_database_url.parse(os.environ["VSE_BENCH_LARGE_DATABASE_URL"]),
+}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Points of contact are signed in with force_login, as after their second step.
+VSE_REFERRALS_TWO_FACTOR_REQUIRED = False
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"null": {"class": "logging.NullHandler"}},
+    "root": {"handlers": ["null"], "level": "ERROR"},
+}
