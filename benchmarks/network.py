@@ -1,7 +1,7 @@
 """A synthetic referral network and member directory, built fast but through the models.
 
 Organisations, points of contact and directory profiles are made with the test suite's builders
-(`tests/builders.py`, `tests/directory_builders.py`), so they stay valid as the models change.
+(`tests/builders.py`), so they stay valid as the models change.
 Referrals are made in bulk: plausible metadata (statuses, years 2022-2026, sent, answered and
 closed times, deadlines, some overdue), empty personal fields, no timeline. Only the measured
 case has a conversation (50 messages) and a timeline.
@@ -26,7 +26,7 @@ from django.db.models import Count
 from django.utils import timezone
 from guardian.models import GroupObjectPermission
 
-from tests import builders, directory_builders
+from tests import builders
 from vse_referrals.models import (
     CaseEvent,
     CaseMessage,
@@ -449,16 +449,16 @@ class Network:
         their services, helplines and locations are inserted in bulk, with their vocabularies.
         """
         if not hasattr(self, "directory"):
-            self.directory = directory_builders.make_directory()
+            self.directory = builders.make_directory()
             self.member_count = 0
             self.terms = {
                 keyword: list(model.objects.values_list("pk", flat=True))
-                for keyword, (_relation, model) in directory_builders.SERVICE_TERMS.items()
+                for keyword, (_relation, model) in builders.SERVICE_TERMS.items()
             }
         rng = self.rng
         with transaction.atomic():
             pages = [
-                directory_builders.make_member(
+                builders.make_member(
                     self.directory,
                     f"Bench victim support {index:03d} ({COUNTRIES[index % len(COUNTRIES)]})",
                     country=COUNTRIES[index % len(COUNTRIES)],
@@ -490,7 +490,7 @@ class Network:
             MemberService.objects.bulk_create(services)
             MemberHelpline.objects.bulk_create(helplines)
             MemberLocation.objects.bulk_create(locations)
-            for keyword, (relation, _model) in directory_builders.SERVICE_TERMS.items():
+            for keyword, (relation, _model) in builders.SERVICE_TERMS.items():
                 _link(
                     MemberService, relation, [(service, rng.sample(self.terms[keyword], k=2)) for service in services]
                 )

@@ -30,7 +30,7 @@ from vse_referrals.models import (
 from vse_referrals.templatetags.vse_directory_tags import refer_url
 
 from . import builders
-from .directory_builders import make_directory, make_member_with_services, make_members
+from .builders import make_directory, make_member_with_services, make_members
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from vse_referrals import wagtail_hooks
 from vse_referrals.views.directory_report import URL_NAME
 
 from . import builders
-from .directory_builders import CITY_ONLY, HIDDEN, make_example_directory, make_member, make_service
+from .builders import CITY_ONLY, HIDDEN, make_example_directory, make_member, make_service
 
 pytestmark = pytest.mark.django_db
 

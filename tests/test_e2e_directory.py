@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from vse_referrals.models import MemberDirectoryPage
 
-from .directory_builders import make_member_with_services
+from .builders import make_member_with_services
 
 # The live server needs committed data, so these tests use real transactions; the flush after
 # each test would also remove what migrations made (root page, site, vocabularies), so that is

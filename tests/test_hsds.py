@@ -19,7 +19,7 @@ from referencing.jsonschema import DRAFT202012
 from vse_referrals import hsds
 from vse_referrals.views import directory_api
 
-from .directory_builders import CITY_ONLY, HIDDEN, make_directory, make_example_directory, make_member, make_service
+from .builders import CITY_ONLY, HIDDEN, make_directory, make_example_directory, make_member, make_service
 
 pytestmark = pytest.mark.django_db
 
