@@ -19,20 +19,23 @@ class InboxPanel(Component):
     def __init__(self, actor):
         self.actor = actor
 
-    def table(self, cases):
-        """The first cases of `cases` in the inbox's columns."""
-        return CaseTable(CASE_COLUMNS, list(cases[: conf.get("DASHBOARD_LIMIT")]), actor=self.actor)
-
     def get_context_data(self, parent_context):
-        needing_action = inbox.tab(self.actor, "action")
-        awaiting_partner = inbox.listing(inbox.awaiting_partner(self.actor)).order_by(*inbox.URGENT_FIRST)
-        return {
-            "needing_action": self.table(needing_action),
-            "needing_action_count": needing_action.count(),
-            "awaiting_partner": self.table(awaiting_partner),
-            "awaiting_partner_count": awaiting_partner.count(),
-            "overdue_count": inbox.count_overdue_incoming(self.actor),
+        limit = conf.get("DASHBOARD_LIMIT")
+        lists = {
+            "needing_action": inbox.tab(self.actor, "action"),
+            "awaiting_partner": inbox.listing(inbox.awaiting_partner(self.actor)).order_by(*inbox.URGENT_FIRST),
         }
+        context, to_count = {}, {"overdue_count": inbox.overdue_incoming(self.actor)}
+        for name, cases in lists.items():
+            rows = list(cases[:limit])
+            context[name] = CaseTable(CASE_COLUMNS, rows, actor=self.actor)
+            # A list shorter than the limit is its own count; only a full one is counted.
+            if len(rows) < limit:
+                context[f"{name}_count"] = len(rows)
+            else:
+                to_count[f"{name}_count"] = cases
+        context.update(zip(to_count, inbox.count_each(to_count.values()), strict=True))
+        return context
 
 
 class StaleProfilesPanel(Component):

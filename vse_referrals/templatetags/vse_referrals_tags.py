@@ -16,11 +16,12 @@ def sanitized(html):
 
 
 @register.inclusion_tag("vse_referrals/includes/deadline.html")
-def deadline(case: ReferralCase):
+def deadline(case: ReferralCase, now=None):
+    """The deadline the case runs against now, how far, and whether it has passed."""
     clock, when = case.active_deadline()
     if not when:
         return {"when": None}
-    now = timezone.now()
+    now = now or timezone.now()
     overdue = when < now
     return {
         "when": when,
