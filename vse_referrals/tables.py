@@ -8,11 +8,12 @@ is the other side of the case), it asks the table's actor.
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.ui.tables import Column, Table, TitleColumn
+from wagtail.admin.ui.tables import Column, Table
 
 from .models import Side, Status
-from .templatetags.vse_referrals_tags import deadline
+from .templatetags.vse_referrals_tags import badges, deadline
 
 
 def case_url(case):
@@ -20,46 +21,51 @@ def case_url(case):
     return reverse("vse_referrals:edit" if case.status == Status.DRAFT else "vse_referrals:case", args=[case.pk])
 
 
-class PartnerColumn(Column):
-    """The other side: "To X (FR)" for a case the actor sent, "From Y (SE)" for one they received."""
+class CaseColumn(Column):
+    """A cell drawn in Python (see `templatetags.vse_referrals_tags`: a list draws these on every row)."""
 
-    cell_template_name = "vse_referrals/tables/partner_cell.html"
-
-    def get_cell_context_data(self, instance, parent_context):
-        context = super().get_cell_context_data(instance, parent_context)
-        context["is_sender"] = is_sender = parent_context["table"].actor.side(instance) == Side.SENDER
-        context["partner"] = instance.receiving_organisation if is_sender else instance.sending_organisation
-        return context
-
-
-class TemplateCellColumn(Column):
-    """A cell drawn by one of the case page's own templates, in a `<td>`.
-
-    One template per cell, not a cell template including another: the dashboard draws up to
-    sixteen rows of these on every visit."""
-
-    def get_cell_context_data(self, instance, parent_context):
-        return {"case": instance}
+    def cell(self, case, table):
+        raise NotImplementedError
 
     def render_cell_html(self, instance, parent_context):
+        return self.cell(instance, parent_context["table"])
+
+
+class ReferenceColumn(CaseColumn):
+    def cell(self, case, table):
         return format_html(
-            "<td>{}</td>", self.cell_template.render(self.get_cell_context_data(instance, parent_context))
+            '<td class="title"><div class="title-wrapper"><a href="{}"><strong class="vse-reference">{}</strong>'
+            "</a></div></td>",
+            case_url(case),
+            case.reference,
         )
 
 
-class BadgesColumn(TemplateCellColumn):
-    cell_template_name = "vse_referrals/includes/badges.html"
+class PartnerColumn(CaseColumn):
+    """The other side: "To X (FR)" for a case the actor sent, "From Y (SE)" for one they received."""
+
+    def cell(self, case, table):
+        if table.actor.side(case) == Side.SENDER:
+            partner = case.receiving_organisation
+            if partner is None:
+                return format_html("<td>{} {}</td>", gettext("To"), gettext("(not chosen)"))
+            return format_html("<td>{} {} ({})</td>", gettext("To"), partner, partner.country.code)
+        partner = case.sending_organisation
+        return format_html("<td>{} {} ({})</td>", gettext("From"), partner, partner.country.code)
 
 
-class DeadlineColumn(TemplateCellColumn):
-    cell_template_name = "vse_referrals/includes/deadline.html"
+class BadgesColumn(CaseColumn):
+    def cell(self, case, table):
+        return format_html("<td>{}</td>", badges(case))
 
-    def get_cell_context_data(self, instance, parent_context):
-        return deadline(instance, parent_context["table"].now)
+
+class DeadlineColumn(CaseColumn):
+    def cell(self, case, table):
+        return format_html("<td>{}</td>", deadline(case, table.now))
 
 
 CASE_COLUMNS = [
-    TitleColumn("reference", label=_("Reference"), get_url=case_url, classname="vse-reference"),
+    ReferenceColumn("reference", label=_("Reference")),
     PartnerColumn("partner", label=_("Partner")),
     BadgesColumn("status", label=_("Priority and status")),
     DeadlineColumn("deadline", label=_("Deadline")),

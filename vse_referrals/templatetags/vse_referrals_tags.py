@@ -1,5 +1,6 @@
 from django import template
-from django.utils import timezone
+from django.utils import dateformat, formats, timezone
+from django.utils.html import format_html
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext
 
@@ -15,20 +16,40 @@ def sanitized(html):
     return safe_html(html)
 
 
-@register.inclusion_tag("vse_referrals/includes/deadline.html")
+# The deadline and the badges are drawn in Python, not by templates: lists draw them on every row
+# (the dashboard up to sixteen rows on each visit), where a template per cell cost more than the
+# rest of the page. The case header draws them with the same tags.
+
+
+@register.simple_tag
 def deadline(case: ReferralCase, now=None):
     """The deadline the case runs against now, how far, and whether it has passed."""
     clock, when = case.active_deadline()
     if not when:
-        return {"when": None}
+        return ""
     now = now or timezone.now()
     overdue = when < now
-    return {
-        "when": when,
-        "clock_label": gettext("Answer wanted by") if clock == "respond" else gettext("Victim to be contacted by"),
-        "overdue": overdue,
-        "distance": timesince(when, now) if overdue else timeuntil(when, now),
-    }
+    local = timezone.localtime(when)
+    label = gettext("Answer wanted by") if clock == "respond" else gettext("Victim to be contacted by")
+    if overdue:
+        distance = gettext("%(distance)s ago") % {"distance": timesince(when, now)}
+        return format_html(
+            '<span class="vse-deadline vse-deadline--overdue"><strong>{}</strong> · {} '
+            '<time datetime="{}">{}</time> ({})</span>',
+            gettext("Overdue"),
+            label,
+            dateformat.format(local, "c"),
+            formats.date_format(local, "DATETIME_FORMAT"),
+            distance,
+        )
+    distance = gettext("in %(distance)s") % {"distance": timeuntil(when, now)}
+    return format_html(
+        '<span class="vse-deadline">{} <time datetime="{}">{}</time> ({})</span>',
+        label,
+        dateformat.format(local, "c"),
+        formats.date_format(local, "DATETIME_FORMAT"),
+        distance,
+    )
 
 
 STATUS_STYLES = {
@@ -46,8 +67,15 @@ STATUS_STYLES = {
 
 
 @register.simple_tag
-def status_class(case):
-    return STATUS_STYLES.get(case.status, "")
+def badges(case: ReferralCase):
+    """The case's priority and status."""
+    return format_html(
+        '<span class="vse-priority vse-priority--{}">{}</span> <span class="vse-status {}">{}</span>',
+        case.priority,
+        case.get_priority_display(),
+        STATUS_STYLES.get(case.status, ""),
+        case.get_status_display(),
+    )
 
 
 @register.simple_tag
