@@ -7,7 +7,8 @@ is the other side of the case), it asks the table's actor.
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column, Table
@@ -73,12 +74,28 @@ CASE_COLUMNS = [
 
 
 class CaseTable(Table):
-    """A table of cases as `actor` sees them, overdue rows marked."""
+    """A table of cases as `actor` sees them, overdue rows marked.
+
+    Wagtail's table template renders a component per cell; this one draws the rows in one pass
+    (`body_html`), which keeps a list's cost per row small."""
+
+    template_name = "vse_referrals/tables/case_table.html"
 
     def __init__(self, columns, data, *, actor, **kwargs):
         super().__init__(columns, data, **kwargs)
         self.actor = actor
         self.now = timezone.now()  # one moment for every row's deadline
 
-    def get_row_classname(self, instance):
-        return "vse-row--overdue" if instance.is_overdue else ""
+    def body_html(self):
+        columns = list(self.columns.values())
+        return format_html_join(
+            "",
+            "<tr{}>{}</tr>",
+            (
+                (
+                    format_html(' class="{}"', "vse-row--overdue") if case.is_overdue else "",
+                    mark_safe("".join(column.cell(case, self) for column in columns)),  # noqa: S308  (format_html output)
+                )
+                for case in self.data
+            ),
+        )

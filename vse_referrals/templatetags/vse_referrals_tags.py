@@ -4,7 +4,7 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext
 
-from ..models import ReferralCase
+from ..models import Priority, ReferralCase, Status
 from ..sanitize import safe_html
 
 register = template.Library()
@@ -72,9 +72,10 @@ def badges(case: ReferralCase):
     return format_html(
         '<span class="vse-priority vse-priority--{}">{}</span> <span class="vse-status {}">{}</span>',
         case.priority,
-        case.get_priority_display(),
+        # The enums' labels: get_FOO_display() translates every choice to look one up.
+        Priority(case.priority).label,
         STATUS_STYLES.get(case.status, ""),
-        case.get_status_display(),
+        Status(case.status).label,
     )
 
 
