@@ -41,7 +41,7 @@ def awaiting_partner(actor):
     return outgoing(actor).exclude(status=Status.ON_HOLD)
 
 
-URGENT_FIRST = ("priority_order", "respond_by", "sent_at")
+URGENT_FIRST = ("priority_rank", "respond_by", "sent_at")
 # Tab name -> (the cases it lists, their order)
 TABS = {
     "action": (needing_action, URGENT_FIRST),
@@ -53,8 +53,8 @@ TABS = {
 
 
 def listing(cases):
-    """What a list of cases shows: metadata (nothing decrypted), both organisations, the priority rank."""
-    return cases.metadata().select_related("sending_organisation", "receiving_organisation").with_priority_rank()
+    """What a list of cases shows: metadata (nothing decrypted) and both organisations."""
+    return cases.metadata().select_related("sending_organisation", "receiving_organisation")
 
 
 def tab(actor, name):

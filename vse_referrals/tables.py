@@ -6,15 +6,14 @@ is the other side of the case), it asks the table's actor.
 """
 
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column, Table
 
 from .models import Side, Status
-from .templatetags.vse_referrals_tags import badges, deadline
+from .templatetags.vse_referrals_tags import badges, deadline, words
 
 
 def case_url(case):
@@ -46,13 +45,14 @@ class PartnerColumn(CaseColumn):
     """The other side: "To X (FR)" for a case the actor sent, "From Y (SE)" for one they received."""
 
     def cell(self, case, table):
+        said = words(translation.get_language())
         if table.actor.side(case) == Side.SENDER:
             partner = case.receiving_organisation
             if partner is None:
-                return format_html("<td>{} {}</td>", gettext("To"), gettext("(not chosen)"))
-            return format_html("<td>{} {} ({})</td>", gettext("To"), partner, partner.country.code)
+                return format_html("<td>{} {}</td>", said["to"], said["not chosen"])
+            return format_html("<td>{} {} ({})</td>", said["to"], partner, partner.country.code)
         partner = case.sending_organisation
-        return format_html("<td>{} {} ({})</td>", gettext("From"), partner, partner.country.code)
+        return format_html("<td>{} {} ({})</td>", said["from"], partner, partner.country.code)
 
 
 class BadgesColumn(CaseColumn):

@@ -200,6 +200,7 @@ METADATA_FIELDS = (
     "sending_organisation",
     "receiving_organisation",
     "priority",
+    "priority_rank",
     "status",
     "status_reason_code",
     "respond_by",
@@ -231,14 +232,6 @@ class ReferralCaseQuerySet(models.QuerySet):
         """Unanswered referrals whose answer deadline passed more than the grace period ago."""
         return self.filter(RESPOND_CLOCK.overdue(now - expiry_grace()))
 
-    def with_priority_rank(self):
-        return self.annotate(
-            priority_order=models.Case(
-                *(models.When(priority=code, then=models.Value(rank)) for code, rank in PRIORITY_RANK.items()),
-                output_field=models.IntegerField(),
-            )
-        )
-
 
 class ReferralCase(models.Model):
     # Plain triage metadata -------------------------------------------------------------------
@@ -262,6 +255,15 @@ class ReferralCase(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.SET_NULL, null=True, related_name="+"
     )
     priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.ROUTINE)
+    # Lists sort the most urgent first: a stored column, not an expression each query builds anew.
+    priority_rank = models.GeneratedField(
+        expression=models.Case(
+            *(models.When(priority=code, then=models.Value(rank)) for code, rank in PRIORITY_RANK.items()),
+            default=models.Value(len(PRIORITY_RANK)),
+        ),
+        output_field=models.PositiveSmallIntegerField(),
+        db_persist=True,
+    )
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
     status_before_hold = models.CharField(max_length=12, choices=Status.choices, blank=True, editable=False)
     status_reason_code = models.CharField(_("reason code"), max_length=20, choices=ReasonCode.choices, blank=True)

@@ -1,5 +1,7 @@
+import functools
+
 from django import template
-from django.utils import dateformat, formats, timezone
+from django.utils import dateformat, formats, timezone, translation
 from django.utils.html import format_html
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext
@@ -21,6 +23,25 @@ def sanitized(html):
 # rest of the page. The case header draws them with the same tags.
 
 
+@functools.lru_cache
+def words(language):
+    """The words of the badges, deadlines and partners in `language`, translated once: a list draws
+    them on every row, and each translation looks through every catalogue of the site."""
+    with translation.override(language):
+        return {
+            "status": {code: str(label) for code, label in Status.choices},
+            "priority": {code: str(label) for code, label in Priority.choices},
+            "respond": gettext("Answer wanted by"),
+            "contact": gettext("Victim to be contacted by"),
+            "overdue": gettext("Overdue"),
+            "ago": gettext("%(distance)s ago"),
+            "in": gettext("in %(distance)s"),
+            "to": gettext("To"),
+            "from": gettext("From"),
+            "not chosen": gettext("(not chosen)"),
+        }
+
+
 @register.simple_tag
 def deadline(case: ReferralCase, now=None):
     """The deadline the case runs against now, how far, and whether it has passed."""
@@ -30,19 +51,20 @@ def deadline(case: ReferralCase, now=None):
     now = now or timezone.now()
     overdue = when < now
     local = timezone.localtime(when)
-    label = gettext("Answer wanted by") if clock == "respond" else gettext("Victim to be contacted by")
+    said = words(translation.get_language())
+    label = said[clock]
     if overdue:
-        distance = gettext("%(distance)s ago") % {"distance": timesince(when, now)}
+        distance = said["ago"] % {"distance": timesince(when, now)}
         return format_html(
             '<span class="vse-deadline vse-deadline--overdue"><strong>{}</strong> · {} '
             '<time datetime="{}">{}</time> ({})</span>',
-            gettext("Overdue"),
+            said["overdue"],
             label,
             dateformat.format(local, "c"),
             formats.date_format(local, "DATETIME_FORMAT"),
             distance,
         )
-    distance = gettext("in %(distance)s") % {"distance": timeuntil(when, now)}
+    distance = said["in"] % {"distance": timeuntil(when, now)}
     return format_html(
         '<span class="vse-deadline">{} <time datetime="{}">{}</time> ({})</span>',
         label,
@@ -69,13 +91,13 @@ STATUS_STYLES = {
 @register.simple_tag
 def badges(case: ReferralCase):
     """The case's priority and status."""
+    said = words(translation.get_language())
     return format_html(
         '<span class="vse-priority vse-priority--{}">{}</span> <span class="vse-status {}">{}</span>',
         case.priority,
-        # The enums' labels: get_FOO_display() translates every choice to look one up.
-        Priority(case.priority).label,
+        said["priority"][case.priority],
         STATUS_STYLES.get(case.status, ""),
-        Status(case.status).label,
+        said["status"][case.status],
     )
 
 
