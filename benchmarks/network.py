@@ -290,6 +290,7 @@ def bulk_insert(model, rows):
         field
         for field in model._meta.concrete_fields
         if not (field.primary_key and field.attname not in rows[0] and not field.has_default())  # serial ids
+        and not field.generated  # the database computes those
     ]
     per_row = {field.attname: field for field in fields if field.has_default() and callable(field.default)}
     fixed = {field.attname: field.get_default() for field in fields if field.attname not in per_row}
