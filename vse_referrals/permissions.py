@@ -5,6 +5,10 @@ A user may act for an organisation (and so see and act on its cases) only while 
 permission on the organisation, and the user's designation is in force right now. Superuser and
 staff flags and global model permissions grant nothing here. This is the only module that talks
 to django-guardian.
+
+Who acts is resolved once per request (`actor_for`): the organisations first, in one small query,
+then every case query filters by their ids (`cases_for_organisations`), so that its cost follows
+the actor's own caseload, not the size of the network.
 """
 
 from django.contrib.auth.models import Group
