@@ -41,10 +41,10 @@ def organisations_for_user(user):
 def cases_for_organisations(organisation_ids, side=None):
     """Every case the organisations may see: the ones they sent, and the ones sent to them.
 
-    The receiver sees a case only once it has been sent: a draft, even one closed because the
-    victim withdrew consent, stays the sender's. `side` narrows to one of the two (the inbox's
-    tabs), so that each side's composite index serves the query alone; ids rather than a
-    sub-query let PostgreSQL use those indexes at all.
+    The receiver sees a case only once it has been sent (`ReferralCase.reaches_receiver` is the
+    instance form): a draft, even one closed because the victim withdrew consent, stays the
+    sender's. `side` narrows to one of the two (the inbox's tabs), so that each side's composite
+    index serves the query alone; ids rather than a sub-query let PostgreSQL use those indexes.
     """
     if not organisation_ids:
         return ReferralCase.objects.none()
@@ -99,7 +99,7 @@ class Actor:
         """The side of `case` the user is on, or None when they are not a party to it."""
         if case.sending_organisation_id in self.organisation_ids:
             return Side.SENDER
-        if case.receiving_organisation_id in self.organisation_ids and case.sent_at is not None:
+        if case.receiving_organisation_id in self.organisation_ids and case.reaches_receiver:
             return Side.RECEIVER
         return None
 

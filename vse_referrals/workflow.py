@@ -469,8 +469,8 @@ LOCKED_COLUMNS = ("status", "status_before_hold", "victim_contacted_at", "respon
 
 
 def _told(case, sides):
-    """The organisations on `sides`; the receiver hears of a case only once it has been sent."""
-    return [case.organisation_on(side) for side in sides if not (side == RECEIVER and case.sent_at is None)]
+    """The organisations on `sides` that are parties to the case (the receiver once it was sent)."""
+    return [organisation for organisation in map(case.organisation_on, sides) if organisation is not None]
 
 
 def _conflict_message(current):

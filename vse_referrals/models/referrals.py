@@ -434,9 +434,17 @@ class ReferralCase(models.Model):
         """The instance form of `ReferralCaseQuerySet.expirable`."""
         return RESPOND_CLOCK.is_overdue(self, now - expiry_grace())
 
+    @property
+    def reaches_receiver(self):
+        """Whether the receiving organisation is a party yet: only once the case has been sent."""
+        return self.sent_at is not None
+
     def organisation_on(self, side):
-        """The organisation on `side` of the case (None for the system)."""
-        return {Side.SENDER: self.sending_organisation, Side.RECEIVER: self.receiving_organisation}.get(side)
+        """The organisation on `side` of the case: None for the system, and for the receiver of a
+        case not yet sent."""
+        if side == Side.RECEIVER:
+            return self.receiving_organisation if self.reaches_receiver else None
+        return self.sending_organisation if side == Side.SENDER else None
 
     @property
     def has_risk_flags(self):
