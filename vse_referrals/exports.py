@@ -1,0 +1,83 @@
+"""Spreadsheet exports whose cells a spreadsheet shows and never runs.
+
+Every export of the admin, this app's (organisations, referral overview, directory services) and
+Wagtail's own (site history, aging and locked pages, workflows, redirects, form submissions),
+is written by Wagtail's `SpreadsheetExportMixin`. Wagtail leaves formula injection to whoever
+opens the file and offers no hook for a cell, so `install()` (run once from `AppConfig.ready`)
+gives that mixin the two writers below: every heading and value of every CSV and XLSX export
+goes through `spreadsheet_cell`. Every export starts at `SpreadsheetExportMixin.as_spreadsheet`.
+"""
+
+import csv
+import datetime
+
+from django.utils.functional import Promise
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from wagtail.admin.views.mixins import Echo, ExcelDateFormatter, SpreadsheetExportMixin
+
+# OWASP "CSV Injection": no cell may begin with these (tab, carriage return, line feed; null as
+# in ASVS 1.2.10); a spreadsheet reads a cell that begins with a single quote as text.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
+TEXT_PREFIX = "'"
+
+
+def spreadsheet_cell(value):
+    """`value` as a spreadsheet cell: text that cannot start a formula; numbers and dates unchanged.
+
+    Control characters that XLSX cannot hold are dropped first, so none can hide a trigger.
+    """
+    if isinstance(value, Promise):
+        value = str(value)
+    if not isinstance(value, str):
+        return value
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return TEXT_PREFIX + value if value.startswith(FORMULA_TRIGGERS) else value
+
+
+def stream_csv(self, queryset):
+    """Every field quoted, so a separator of any locale (`,` `;`) inside a value cannot start a cell."""
+    writer = csv.writer(Echo(), quoting=csv.QUOTE_ALL)
+    yield writer.writerow([spreadsheet_cell(self.get_heading(queryset, field)) for field in self.list_export])
+    for item in queryset:
+        yield writer.writerow(
+            [
+                spreadsheet_cell(self.preprocess_field_value(field, value, self.FORMAT_CSV))
+                for field, value in self.to_row_dict(item).items()
+            ]
+        )
+
+
+def write_xlsx(self, queryset, output):
+    """Every text a string cell (openpyxl would make a formula or an error value of some)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    workbook = Workbook(write_only=True, iso_dates=True)
+    worksheet = workbook.create_sheet(title="Sheet1")
+    date_format = ExcelDateFormatter().get()
+
+    def cell(value, source=None):
+        written = WriteOnlyCell(worksheet, spreadsheet_cell(value))
+        if isinstance(written.value, str):
+            written.data_type = "s"
+        if isinstance(source, datetime.datetime):
+            written.number_format = date_format
+        return written
+
+    worksheet.append([cell(self.get_heading(queryset, field)) for field in self.list_export])
+    for item in queryset:
+        worksheet.append(
+            [
+                cell(self.preprocess_field_value(field, value, self.FORMAT_XLSX), value)
+                for field, value in self.to_row_dict(item).items()
+            ]
+        )
+    workbook.save(output)
+
+
+SAFE_WRITERS = {"stream_csv": stream_csv, "write_xlsx": write_xlsx}
+
+
+def install():
+    for name, writer in SAFE_WRITERS.items():
+        setattr(SpreadsheetExportMixin, name, writer)
