@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from bs4 import BeautifulSoup
 from django.contrib.messages import get_messages
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -620,6 +621,89 @@ def test_file_over_the_size_limit_is_refused(sender_client, sent, settings):
     assert not CaseAttachment.objects.exists()
     settings.VSE_REFERRALS_ATTACHMENT_MAX_BYTES = len(PDF_BYTES)
     assert upload(sender_client, sent, "big.pdf", PDF_BYTES).status_code == 302
+
+
+def pdfs(count):
+    return [SimpleUploadedFile(f"statement-{index}.pdf", PDF_BYTES) for index in range(count)]
+
+
+def test_more_files_at_once_than_allowed_are_all_refused(sender_client, sent):
+    response = sender_client.post(case_url(sent, "upload"), {"files": pdfs(11)})
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "The file was not added: please correct the error." in text
+    assert "You chose 11 files; at most 10 files can be added at once." in text
+    assert not CaseAttachment.objects.exists()
+    assert EventKind.ATTACHMENT not in event_kinds(sent)
+
+    response = sender_client.post(case_url(sent, "upload"), {"files": pdfs(10)})
+    assert response.status_code == 302
+    assert CaseAttachment.objects.filter(case=sent).count() == 10
+
+
+def test_files_over_the_total_of_a_case_are_refused(sender_client, sent, settings):
+    settings.VSE_REFERRALS_ATTACHMENT_MAX_BYTES_PER_CASE = 3 * len(PDF_BYTES)
+    assert upload(sender_client, sent, "first.pdf", PDF_BYTES).status_code == 302
+
+    response = sender_client.post(case_url(sent, "upload"), {"files": pdfs(3)})
+    assert response.status_code == 200
+    assert (
+        f"These files ({3 * len(PDF_BYTES)} bytes) would take the files of this referral over the limit of "
+        f"{3 * len(PDF_BYTES)} bytes per referral: {2 * len(PDF_BYTES)} bytes can still be added."
+    ) in page_text(response)
+    assert CaseAttachment.objects.filter(case=sent).count() == 1
+
+    # Exactly up to the limit is accepted.
+    assert sender_client.post(case_url(sent, "upload"), {"files": pdfs(2)}).status_code == 302
+    assert CaseAttachment.objects.filter(case=sent).count() == 3
+
+
+def test_the_total_is_checked_again_when_files_are_stored(sender, sent, settings):
+    """Two uploads at once: each passed the form's check; the second is refused under the row lock."""
+    settings.VSE_REFERRALS_ATTACHMENT_MAX_BYTES_PER_CASE = 2 * len(PDF_BYTES)
+    actor = builders.acting(sender)
+    workflow.add_attachments(sent, actor, [(pdfs(1)[0], "application/pdf")])
+    with pytest.raises(ValidationError):
+        workflow.add_attachments(sent, actor, [(upload, "application/pdf") for upload in pdfs(2)])
+    assert CaseAttachment.objects.filter(case=sent).count() == 1
+    assert event_kinds(sent).count(EventKind.ATTACHMENT) == 1
+
+
+def test_too_many_files_on_the_referral_form_keep_what_was_typed(sender_client, org_b):
+    response = sender_client.post(reverse("vse_referrals:refer"), referral_data(org_b, files=pdfs(11)))
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "You chose 11 files; at most 10 files can be added at once." in text
+    assert "Files you chose must be chosen again." in text
+    assert f'value="{P["name"]}"' in response.content.decode()
+    assert P["referral_reason"] in text
+    assert not ReferralCase.objects.exists() and not CaseAttachment.objects.exists()
+
+
+def test_files_over_the_total_of_a_draft_keep_what_was_typed(sender_client, sender, org_a, org_b, settings):
+    settings.VSE_REFERRALS_ATTACHMENT_MAX_BYTES_PER_CASE = 2 * len(PDF_BYTES)
+    draft = builders.make_case(org_a, org_b, created_by=sender, name="Saved name")
+    workflow.add_attachment(draft, builders.acting(sender), pdfs(1)[0], "application/pdf")
+    response = sender_client.post(
+        case_url(draft, "edit"), referral_data(org_b, action="draft", name="Typed again", files=pdfs(2))
+    )
+    assert response.status_code == 200
+    assert "would take the files of this referral over the limit" in page_text(response)
+    assert 'value="Typed again"' in response.content.decode()
+    assert reload(draft).name == "Saved name"
+    assert CaseAttachment.objects.filter(case=draft).count() == 1
+
+
+def test_the_example_site_refuses_far_more_files_unread_and_explains_a_few_too_many(sender_client, sent, settings):
+    from example_site.settings import base
+
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = base.DATA_UPLOAD_MAX_NUMBER_FILES
+    over_django = sender_client.post(case_url(sent, "upload"), {"files": pdfs(base.DATA_UPLOAD_MAX_NUMBER_FILES + 1)})
+    assert over_django.status_code == 400
+    over_ours = sender_client.post(case_url(sent, "upload"), {"files": pdfs(11)})
+    assert over_ours.status_code == 200
+    assert "at most 10 files can be added at once" in page_text(over_ours)
+    assert not CaseAttachment.objects.exists()
 
 
 def test_upload_without_a_file_explains(sender_client, sent):

@@ -5,8 +5,9 @@ import re
 
 import filetype
 from django.core.exceptions import ValidationError
+from django.db.models import Sum
 from django.template.defaultfilters import filesizeformat
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from . import conf
 
@@ -52,8 +53,19 @@ def _plain_text_or_none(upload):
     return "text/plain"
 
 
-def check_uploads(uploads):
-    """[(upload, content_type)] for files that may be attached; all problems in one ValidationError."""
+def check_uploads(uploads, stored_bytes=0):
+    """[(upload, content_type)] for files that may be added at once to a case already holding
+    `stored_bytes`; all problems in one ValidationError, and then none of the files may be stored."""
+    max_files = conf.get("ATTACHMENT_MAX_FILES_PER_REQUEST")
+    if len(uploads) > max_files:
+        raise ValidationError(
+            ngettext(
+                "You chose %(count)s files; at most %(limit)s file can be added at once.",
+                "You chose %(count)s files; at most %(limit)s files can be added at once.",
+                max_files,
+            )
+            % {"count": len(uploads), "limit": max_files}
+        )
     checked, errors = [], []
     for upload in uploads:
         try:
@@ -62,4 +74,29 @@ def check_uploads(uploads):
             errors.extend(error.messages)
     if errors:
         raise ValidationError(errors)
+    check_case_total(stored_bytes, sum(upload.size for upload in uploads))
     return checked
+
+
+def check_case_total(stored_bytes, added_bytes):
+    """ValidationError if `added_bytes` more would take a case's files over the limit."""
+    limit = conf.get("ATTACHMENT_MAX_BYTES_PER_CASE")
+    if stored_bytes + added_bytes > limit:
+        raise ValidationError(
+            gettext(
+                "These files (%(added)s) would take the files of this referral over the limit of %(limit)s "
+                "per referral: %(left)s can still be added."
+            )
+            % {
+                "added": filesizeformat(added_bytes),
+                "limit": filesizeformat(limit),
+                "left": filesizeformat(max(limit - stored_bytes, 0)),
+            }
+        )
+
+
+def stored_bytes(case):
+    """The size of the files a case holds (none before it is first saved)."""
+    if case._state.adding:
+        return 0
+    return case.attachments.aggregate(total=Sum("size"))["total"] or 0

@@ -9,6 +9,8 @@
 | REMINDER_FRACTIONS | (0.5, 0.9) | reminders at these fractions of a deadline's window |
 | ATTACHMENT_ROOT | (required for uploads) | private folder of encrypted attachments, outside MEDIA_ROOT |
 | ATTACHMENT_MAX_BYTES | 10 MiB | the largest attachment accepted |
+| ATTACHMENT_MAX_FILES_PER_REQUEST | 10 | most files one upload adds (below DATA_UPLOAD_MAX_NUMBER_FILES) |
+| ATTACHMENT_MAX_BYTES_PER_CASE | 100 MiB | the most a case's files may add up to |
 | ATTACHMENT_TYPES | PDF, images, documents, text | content types found in the bytes: file name extensions |
 | DASHBOARD_LIMIT | 8 | rows per list in the dashboard inbox panel |
 | INBOX_PAGE_SIZE | 25 | rows per page in the inbox listing |
@@ -50,6 +52,8 @@ DEFAULTS = {
     "REMINDER_FRACTIONS": (0.5, 0.9),
     "ATTACHMENT_ROOT": None,
     "ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
+    "ATTACHMENT_MAX_FILES_PER_REQUEST": 10,
+    "ATTACHMENT_MAX_BYTES_PER_CASE": 100 * 1024 * 1024,
     "ATTACHMENT_TYPES": {
         # content type detected from the bytes: file name extensions accepted for it
         "application/pdf": (".pdf",),

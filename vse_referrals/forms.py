@@ -241,7 +241,7 @@ class ReferralForm(forms.ModelForm):
         return cleaned
 
     def clean_files(self):
-        return attachments.check_uploads(self.cleaned_data.get("files") or [])
+        return attachments.check_uploads(self.cleaned_data.get("files") or [], attachments.stored_bytes(self.instance))
 
     def add_sending_errors(self, errors):
         for field, message in errors.items():
@@ -274,7 +274,11 @@ class MessageForm(forms.Form):
 class AttachmentForm(forms.Form):
     files = MultipleFileField(label=_("Add files"), required=False)
 
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case = case
+
     def clean_files(self):
         if not self.cleaned_data["files"]:
             raise ValidationError(_("Choose a file to upload."))
-        return attachments.check_uploads(self.cleaned_data["files"])
+        return attachments.check_uploads(self.cleaned_data["files"], attachments.stored_bytes(self.case))

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from . import conf, notifications
+from . import attachments, conf, notifications
 from .models import (
     AWAITING_ANSWER,
     CLOSED_STATUSES,
@@ -525,6 +525,15 @@ def add_message(case, actor, body_html):
         CaseEvent.objects.create(case=case, kind=EventKind.MESSAGE, actor=actor.user, organisation=actor.organisation)
         notifications.notify(case, _told(case, [_other(side)]), EventKind.MESSAGE)
     return message
+
+
+def add_attachments(case, actor, checked):
+    """Store the files of one upload, [(upload, content_type)], all or none: the case's total is
+    checked again under the row lock, so two uploads at once cannot both pass the limit."""
+    with transaction.atomic():
+        _lock_unless_closed(case)
+        attachments.check_case_total(attachments.stored_bytes(case), sum(upload.size for upload, _type in checked))
+        return [add_attachment(case, actor, upload, content_type) for upload, content_type in checked]
 
 
 def add_attachment(case, actor, upload, content_type):

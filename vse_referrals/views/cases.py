@@ -55,7 +55,7 @@ class CaseView(CaseMixin, TemplateView):
             conversation=case.messages.select_related("author", "organisation"),
             attachments=case.attachments.select_related("organisation"),
             message_form=kwargs.pop("message_form", None) or MessageForm(),
-            attachment_form=kwargs.pop("attachment_form", None) or AttachmentForm(),
+            attachment_form=kwargs.pop("attachment_form", None) or AttachmentForm(case=case),
             can_talk=case.is_open and not case.purged_at,
             show_reason=bool(case.status_reason) and (case.is_closed or case.status == Status.ON_HOLD),
             outcome_visible=not self.is_sender or case.consent_to_report_back,
@@ -128,13 +128,16 @@ class AttachmentUploadView(CasePostView):
         if self.case.purged_at or self.case.is_closed:
             messages.error(request, gettext("Files can no longer be added to this case."))
             return redirect("vse_referrals:case", self.case.pk)
-        form = AttachmentForm(request.POST, request.FILES)
-        if not form.is_valid():
+        form = AttachmentForm(request.POST, request.FILES, case=self.case)
+        if form.is_valid():
+            uploads = form.cleaned_data["files"]
+            try:
+                workflow.add_attachments(self.case, self.actor, uploads)
+            except ValidationError as error:  # another upload filled the case meanwhile
+                form.add_error("files", error)
+        if form.errors:
             messages.error(request, gettext("The file was not added: please correct the error."))
             return self.render_with(attachment_form=form)
-        uploads = form.cleaned_data["files"]
-        for upload, content_type in uploads:
-            workflow.add_attachment(self.case, self.actor, upload, content_type)
         messages.success(
             request, ngettext("File added.", "%(count)s files added.", len(uploads)) % {"count": len(uploads)}
         )

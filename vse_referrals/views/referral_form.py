@@ -45,6 +45,12 @@ class ReferralFormView(ContactPointRequiredMixin, TemplateView):
             messages.error(request, message)
             return self.render_to_response(self.get_context_data(form=form))
         case = self.save(form)
+        if form.errors:  # the draft is saved; its files were refused
+            messages.error(
+                request, gettext("Draft %(reference)s saved, without the files.") % {"reference": case.reference}
+            )
+            self.case = case
+            return self.render_to_response(self.get_context_data(form=form))
         if request.POST.get("action") == "preview":
             errors = workflow.sending_errors(case)
             if errors:
@@ -64,8 +70,11 @@ class ReferralFormView(ContactPointRequiredMixin, TemplateView):
             case.created_by = self.request.user
         case.save()
         form.save_m2m()
-        for upload, content_type in form.cleaned_data["files"]:
-            workflow.add_attachment(case, self.actor, upload, content_type)
+        if form.cleaned_data["files"]:
+            try:
+                workflow.add_attachments(case, self.actor, form.cleaned_data["files"])
+            except ValidationError as error:  # another upload filled the case meanwhile
+                form.add_error("files", error)
         return case
 
     def get_context_data(self, **kwargs):

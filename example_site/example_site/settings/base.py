@@ -134,6 +134,9 @@ STORAGES = {
 }
 
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+# vse_referrals: an upload adds at most VSE_REFERRALS_ATTACHMENT_MAX_FILES_PER_REQUEST (10) files,
+# refused with a clear message above it; a request with more than this is refused (400) unread.
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 WAGTAIL_SITE_NAME = "VSE intranet (example)"
