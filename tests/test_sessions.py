@@ -54,13 +54,42 @@ def test_idle_for_too_long_signs_out_and_says_why(signed_in, clock):
     assert signed_out(signed_in.get(INBOX))  # really signed out, not only redirected once
 
 
-def test_an_open_editor_pinging_by_itself_does_not_keep_the_session_alive(signed_in, clock):
-    ping = reverse("wagtailadmin_editing_sessions:ping", args=["wagtailcore", "page", "1", 0])
-    for _ in range(40):  # twenty minutes of the editor's background pings, nobody at the desk
+# What the browser requests by itself: every admin page loads the JavaScript catalogue and the
+# icon sprite; an open editor pings its editing session and releases it on leaving.
+BACKGROUND_REQUESTS = {
+    "JavaScript catalogue": ("get", reverse("wagtailadmin_javascript_catalog")),
+    "icon sprite": ("get", reverse("wagtailadmin_sprite")),
+    "editing session ping": (
+        "post",
+        reverse("wagtailadmin_editing_sessions:ping", args=["wagtailcore", "page", "1", 0]),
+    ),
+    "editing session release": ("post", reverse("wagtailadmin_editing_sessions:release", args=[0])),
+}
+
+
+@pytest.mark.parametrize("request_name", BACKGROUND_REQUESTS)
+def test_requests_the_browser_makes_by_itself_do_not_keep_the_session_alive(signed_in, clock, request_name):
+    method, url = BACKGROUND_REQUESTS[request_name]
+    for _ in range(40):  # twenty minutes of background requests, nobody at the desk
         clock(30)
-        signed_in.post(ping)
+        assert getattr(signed_in, method)(url).status_code < 500
     clock(11 * MINUTE)
     assert signed_out(signed_in.get(INBOX))
+
+
+@pytest.mark.parametrize("request_name", BACKGROUND_REQUESTS)
+def test_a_background_request_ends_an_expired_session(signed_in, clock, request_name):
+    method, url = BACKGROUND_REQUESTS[request_name]
+    clock(31 * MINUTE)
+    getattr(signed_in, method)(url)
+    assert "_auth_user_id" not in signed_in.session  # signed out by the background request itself
+
+
+def test_a_page_a_person_opens_renews_the_session(signed_in, clock):
+    clock(20 * MINUTE)
+    assert signed_in.get(reverse("wagtailadmin_home")).status_code == 200
+    clock(20 * MINUTE)  # forty minutes after signing in, twenty after the last page
+    assert signed_in.get(INBOX).status_code == 200
 
 
 def test_a_session_ends_after_the_maximum_duration_whatever_the_activity(signed_in, clock):

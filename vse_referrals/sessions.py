@@ -18,8 +18,10 @@ from django.utils.translation import gettext as _
 
 from . import conf
 
-# Requests a page makes by itself, not a person: they end an expired session, but do not keep
-# one alive (Wagtail's editor pings every few seconds while a page or snippet is open).
+# Requests the browser makes by itself, not a person: they end an expired session, but do not
+# keep one alive. Every admin page loads Wagtail's JavaScript catalogue and icon sprite; an open
+# page or snippet editor pings its editing session every few seconds and releases it on leaving.
+BACKGROUND_VIEWS = frozenset({"wagtailadmin_javascript_catalog", "wagtailadmin_sprite"})
 BACKGROUND_NAMESPACES = frozenset({"wagtailadmin_editing_sessions"})
 
 SIGNED_IN_AT = "vse_referrals_signed_in_at"
@@ -71,9 +73,10 @@ class SessionTimeoutMiddleware:
     @staticmethod
     def is_background(request):
         try:
-            return resolve(request.path_info).namespace in BACKGROUND_NAMESPACES
+            match = resolve(request.path_info)
         except Resolver404:
             return False
+        return match.view_name in BACKGROUND_VIEWS or match.namespace in BACKGROUND_NAMESPACES
 
     @staticmethod
     def message(reason):
