@@ -1,6 +1,7 @@
 """Login throttling (django-axes, configured as the README says): repeated failed sign-ins for a
 username from one address are refused for an hour with a clear page; others are not affected."""
 
+import runpy
 from datetime import timedelta
 
 import pytest
@@ -116,6 +117,55 @@ def test_behind_a_proxy_the_address_the_proxy_saw_counts(client, user, settings)
     assert sign_in(client, PASSWORD, address=PROXY, HTTP_X_FORWARDED_FOR=ELSEWHERE).status_code == 429
     # The point of contact, through the same proxy from their own address, is not locked out.
     assert signed_in(sign_in(client, PASSWORD, address=PROXY, HTTP_X_FORWARDED_FOR=HOME))
+
+
+ATTACKER = "192.0.2.66"
+PLACEHOLDER_ENVIRONMENT = {
+    "DJANGO_SECRET_KEY": "placeholder-not-secret",
+    "WAGTAILADMIN_BASE_URL": "https://intranet.example.org",
+    "VSE_REFERRALS_ENCRYPTION_KEYS": "placeholder",
+}
+
+
+def production_proxy_hops(monkeypatch, **environment):
+    """VSE_REFERRALS_PROXY_HOPS as the example site's production settings read it from `environment`."""
+    monkeypatch.delenv("VSE_REFERRALS_PROXY_HOPS", raising=False)
+    for name, value in {**PLACEHOLDER_ENVIRONMENT, **environment}.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_module("example_site.settings.production")["VSE_REFERRALS_PROXY_HOPS"]
+
+
+def test_production_counts_proxies_only_when_told(monkeypatch):
+    assert production_proxy_hops(monkeypatch) == 0
+    assert production_proxy_hops(monkeypatch, VSE_REFERRALS_PROXY_HOPS="2") == 2
+
+
+def test_under_the_production_default_a_forged_header_does_not_escape_the_lockout(client, user, settings, monkeypatch):
+    settings.VSE_REFERRALS_PROXY_HOPS = production_proxy_hops(monkeypatch)
+    # No proxy: the attacker talks to Django directly and writes a new address into the header each time.
+    for attempt in range(5):
+        sign_in(client, "guess", address=ATTACKER, HTTP_X_FORWARDED_FOR=f"198.18.0.{attempt}")
+    for attempt in range(5, 10):
+        forged = f"198.18.0.{attempt}"
+        assert sign_in(client, "guess", address=ATTACKER, HTTP_X_FORWARDED_FOR=forged).status_code == 429
+        assert sign_in(client, PASSWORD, address=ATTACKER, HTTP_X_FORWARDED_FOR=forged).status_code == 429
+    assert signed_in(sign_in(client, PASSWORD, address=HOME))  # the point of contact, from their own address
+
+
+def test_behind_one_appending_proxy_the_lockout_counts_the_real_client(client, user, settings):
+    settings.VSE_REFERRALS_PROXY_HOPS = 1
+
+    def through_the_proxy(password, client_address, forged=None):
+        # nginx's $proxy_add_x_forwarded_for: what the client sent, then the address the proxy saw.
+        header = f"{forged}, {client_address}" if forged else client_address
+        return sign_in(client, password, address=PROXY, HTTP_X_FORWARDED_FOR=header)
+
+    for attempt in range(5):
+        through_the_proxy("guess", ATTACKER, forged=f"198.18.0.{attempt}")
+    for attempt in range(5, 10):
+        assert through_the_proxy("guess", ATTACKER, forged=f"198.18.0.{attempt}").status_code == 429
+    assert through_the_proxy(PASSWORD, ATTACKER).status_code == 429
+    assert signed_in(through_the_proxy(PASSWORD, HOME))
 
 
 def test_a_start_up_check_warns_behind_a_proxy_without_the_client_address(settings):

@@ -15,9 +15,11 @@ if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=600)}
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-# Reverse proxies in front of Django that append the client's address to X-Forwarded-For (nginx's
-# proxy_add_x_forwarded_for): sign-in throttling counts failures by the address they saw.
-VSE_REFERRALS_PROXY_HOPS = int(os.environ.get("VSE_REFERRALS_PROXY_HOPS", "1"))
+# Sign-in throttling counts failures by REMOTE_ADDR, which a client cannot forge. Set the number of
+# reverse proxies only when each APPENDS the address it saw to X-Forwarded-For (nginx's
+# $proxy_add_x_forwarded_for) and Django cannot be reached except through them: with a wrong
+# count, rotating the header gives unlimited password tries (docs/security.md, "Proxy hops").
+VSE_REFERRALS_PROXY_HOPS = int(os.environ.get("VSE_REFERRALS_PROXY_HOPS", "0"))
 SECURE_SSL_REDIRECT = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
