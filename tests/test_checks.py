@@ -44,3 +44,14 @@ def test_map_tiles_are_off_by_default_and_checked_when_on(settings, tmp_path):
     assert len(messages) == 1 and "https://" in messages[0].msg
     settings.VSE_REFERRALS_MAP_TILES = {"url": "https://tiles.example.org/tile.png"}
     assert our_errors() == ["vse_referrals.E004", "vse_referrals.E004"]  # placeholders, attribution
+
+
+def test_django_must_let_a_few_files_too_many_reach_the_apps_message(settings):
+    def warnings():
+        return [message for message in run_checks() if message.id == "vse_referrals.W004"]
+
+    assert warnings() == []  # Django's default, 100
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 10
+    assert len(warnings()) == 1
+    settings.VSE_REFERRALS_ATTACHMENT_MAX_FILES_PER_REQUEST = 5
+    assert warnings() == []

@@ -51,6 +51,24 @@ def check_map_tiles(app_configs, **kwargs):
     ]
 
 
+@register(Tags.security)
+def check_upload_file_count(app_configs, **kwargs):
+    """Django refuses a request with too many files (400) before the app can explain its own limit."""
+    django_limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+    ours = conf.get("ATTACHMENT_MAX_FILES_PER_REQUEST")
+    if django_limit is not None and django_limit <= ours:
+        return [
+            Warning(
+                f"DATA_UPLOAD_MAX_NUMBER_FILES ({django_limit}) is not above "
+                f"VSE_REFERRALS_ATTACHMENT_MAX_FILES_PER_REQUEST ({ours}): a few files too many get "
+                "an error page instead of a message at the file field.",
+                hint="Set DATA_UPLOAD_MAX_NUMBER_FILES to about twice the per-request limit.",
+                id="vse_referrals.W004",
+            )
+        ]
+    return []
+
+
 SESSION_TIMEOUT_MIDDLEWARE = "vse_referrals.sessions.SessionTimeoutMiddleware"
 
 
