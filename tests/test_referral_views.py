@@ -669,6 +669,32 @@ def test_the_total_is_checked_again_when_files_are_stored(sender, sent, settings
     assert event_kinds(sent).count(EventKind.ATTACHMENT) == 1
 
 
+def another_upload_fills_the_case_meanwhile(monkeypatch):
+    def refuse(case, actor, checked):
+        raise ValidationError("The case is full now.")
+
+    monkeypatch.setattr(workflow, "add_attachments", refuse)
+
+
+def test_a_case_filled_meanwhile_refuses_the_upload_with_its_message(sender_client, sent, monkeypatch):
+    another_upload_fills_the_case_meanwhile(monkeypatch)
+    response = sender_client.post(case_url(sent, "upload"), {"files": pdfs(2)})
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "The file was not added: please correct the error." in text and "The case is full now." in text
+
+
+def test_a_draft_filled_meanwhile_is_saved_without_the_files(sender_client, org_b, monkeypatch):
+    another_upload_fills_the_case_meanwhile(monkeypatch)
+    response = sender_client.post(reverse("vse_referrals:refer"), referral_data(org_b, files=pdfs(2)))
+    assert response.status_code == 200
+    case = ReferralCase.objects.get()
+    text = page_text(response)
+    assert f"Draft {case.reference} saved, without the files." in text and "The case is full now." in text
+    assert case.name == P["name"] and not CaseAttachment.objects.exists()
+    assert case_url(case, "edit") in response.content.decode()  # the form now saves the draft it made
+
+
 def test_too_many_files_on_the_referral_form_keep_what_was_typed(sender_client, org_b):
     response = sender_client.post(reverse("vse_referrals:refer"), referral_data(org_b, files=pdfs(11)))
     assert response.status_code == 200
