@@ -31,7 +31,6 @@ DIRECTIVES = {
     "img-src": [SELF, "data:"],  # data: the public pages' empty favicon (no request for one)
     "font-src": [SELF],
     "connect-src": [SELF],  # the directory's filters fetch their results from the page's own address
-    "manifest-src": [SELF],
     "object-src": [NONE],
     "base-uri": [NONE],
     "frame-ancestors": [NONE],
