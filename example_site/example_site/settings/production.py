@@ -27,10 +27,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Strict headers (vse_referrals, docs/security.md): `manage.py check --deploy --fail-level WARNING`
 # passes with nothing silenced. HSTS covers every subdomain and asks to be preloaded into browsers:
 # a commitment that the domain and all its subdomains serve HTTPS only, for years (removal from the
-# preload lists takes months). The Content-Security-Policy, Permissions-Policy and
-# Cross-Origin-Opener-Policy come from base.py.
+# preload lists takes months). The Content-Security-Policy and Permissions-Policy come from base.py.
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"  # noqa: F405
 EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
