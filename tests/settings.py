@@ -9,6 +9,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from vse_referrals import security_headers
+
 BASE_DIR = Path(__file__).resolve().parent
 
 SECRET_KEY = "test-only-not-secret"
@@ -25,6 +27,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "csp",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.routable_page",
@@ -49,6 +52,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "vse_referrals.security_headers.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -77,6 +82,9 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the hour runs from the 
 AXES_CLIENT_IP_CALLABLE = "vse_referrals.accounts.client_address"  # see VSE_REFERRALS_PROXY_HOPS
 AXES_LOCKOUT_TEMPLATE = "vse_referrals/lockout.html"
 ANONYMOUS_USER_NAME = None
+
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": security_headers.DIRECTIVES}
+PERMISSIONS_POLICY = security_headers.PERMISSIONS_POLICY
 
 ROOT_URLCONF = "tests.urls"
 

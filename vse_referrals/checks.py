@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
-from . import conf, crypto, world_map
+from . import conf, crypto, security_headers, world_map
 
 
 @register(Tags.security)
@@ -156,5 +156,28 @@ def check_two_factor(app_configs, **kwargs):
             hint="Add django_otp and its otp_totp and otp_static plugins to INSTALLED_APPS, and "
             "OTPMiddleware then TwoFactorMiddleware after the authentication middleware (see the README).",
             id="vse_referrals.E005",
+        )
+    ]
+
+
+@register(Tags.security)
+def check_security_headers(app_configs, **kwargs):
+    middleware = list(getattr(settings, "MIDDLEWARE", []))
+    missing = []
+    if security_headers.MIDDLEWARE not in middleware or not getattr(settings, "CONTENT_SECURITY_POLICY", None):
+        missing.append("Content-Security-Policy")
+    if security_headers.PERMISSIONS_POLICY_MIDDLEWARE not in middleware or not getattr(
+        settings, "PERMISSIONS_POLICY", None
+    ):
+        missing.append("Permissions-Policy")
+    if not missing:
+        return []
+    return [
+        Warning(
+            f"Pages are served without a {' or '.join(missing)} header.",
+            hint=f"Add {security_headers.MIDDLEWARE!r} and {security_headers.PERMISSIONS_POLICY_MIDDLEWARE!r} "
+            "to MIDDLEWARE, and set CONTENT_SECURITY_POLICY = {'DIRECTIVES': security_headers.DIRECTIVES} and "
+            "PERMISSIONS_POLICY = security_headers.PERMISSIONS_POLICY (see vse_referrals/security_headers.py).",
+            id="vse_referrals.W005",
         )
     ]

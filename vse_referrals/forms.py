@@ -5,11 +5,26 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.rich_text import DraftailRichTextArea
-from wagtail.admin.widgets import AdminDateInput, AdminDateTimeInput
 
 from . import attachments
 from .models import ContactChannel, Organisation, Outcome, ReferralCase, SupportNeed
 from .models.organisations import user_display_name
+
+
+# The browser's own date pickers: Wagtail's (AdminDateInput) start with an inline script, which the
+# case pages' Content-Security-Policy refuses (vse_referrals/security_headers.py).
+class NativeDateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class NativeDateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
 
 
 class OrganisationForm(WagtailAdminModelForm):
@@ -185,12 +200,12 @@ class ReferralForm(forms.ModelForm):
         widgets = {
             "phone": forms.TextInput(attrs={"type": "tel"}),
             "email": forms.EmailInput,
-            "respond_by": AdminDateTimeInput,
-            "contact_by": AdminDateTimeInput,
-            "consent_obtained_on": AdminDateInput,
-            "date_of_birth": AdminDateInput,
-            "leaves_country_on": AdminDateInput,
-            "crime_date": AdminDateInput,
+            "respond_by": NativeDateTimeInput,
+            "contact_by": NativeDateTimeInput,
+            "consent_obtained_on": NativeDateInput,
+            "date_of_birth": NativeDateInput,
+            "leaves_country_on": NativeDateInput,
+            "crime_date": NativeDateInput,
             "languages": forms.CheckboxSelectMultiple(attrs={"class": "vse-scroll-list"}),
             "caregiver": TEXTAREA,
             "safe_alternative_contact": TEXTAREA,

@@ -6,6 +6,8 @@ The lines marked "vse_referrals" are what a host site adds; the README lists the
 from datetime import timedelta
 from pathlib import Path
 
+from vse_referrals import security_headers
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BASE_DIR = PROJECT_DIR.parent
 
@@ -19,6 +21,7 @@ INSTALLED_APPS = [
     "django_otp",  # vse_referrals: two-step verification of points of contact
     "django_otp.plugins.otp_totp",  # vse_referrals: authenticator apps
     "django_otp.plugins.otp_static",  # vse_referrals: backup codes
+    "csp",  # vse_referrals: Content-Security-Policy (django-csp)
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.routable_page",
@@ -44,6 +47,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "vse_referrals.security_headers.CSPMiddleware",  # vse_referrals: Content-Security-Policy
+    "django_permissions_policy.PermissionsPolicyMiddleware",  # vse_referrals: Permissions-Policy
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -75,6 +80,12 @@ AXES_CLIENT_IP_CALLABLE = "vse_referrals.accounts.client_address"  # see VSE_REF
 AXES_LOCKOUT_TEMPLATE = "vse_referrals/lockout.html"
 # vse_referrals: the name authenticator apps show next to the code.
 OTP_TOTP_ISSUER = "VSE intranet"
+
+# vse_referrals: the strict Content-Security-Policy of the directory and the case pages (Wagtail's
+# own admin views get what they need on top of it), and no page may use camera, microphone,
+# location, payment, USB...
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": security_headers.DIRECTIVES}
+PERMISSIONS_POLICY = security_headers.PERMISSIONS_POLICY
 
 # vse_referrals: no guardian "AnonymousUser" account; anonymous users never act for anyone.
 ANONYMOUS_USER_NAME = None

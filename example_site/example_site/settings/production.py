@@ -14,18 +14,27 @@ if os.environ.get("DATABASE_URL"):
 
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=600)}
 
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Sign-in throttling counts failures by REMOTE_ADDR, which a client cannot forge. Set the number of
 # reverse proxies only when each APPENDS the address it saw to X-Forwarded-For (nginx's
 # $proxy_add_x_forwarded_for) and Django cannot be reached except through them: with a wrong
 # count, rotating the header gives unlimited password tries (docs/security.md, "Proxy hops").
 VSE_REFERRALS_PROXY_HOPS = int(os.environ.get("VSE_REFERRALS_PROXY_HOPS", "0"))
+if VSE_REFERRALS_PROXY_HOPS:
+    # Only a proxy in front may say the request came over HTTPS; reached directly, a client could.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = 31536000
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Strict headers (vse_referrals, docs/security.md): `manage.py check --deploy --fail-level WARNING`
+# passes with nothing silenced. HSTS covers every subdomain and asks to be preloaded into browsers:
+# a commitment that the domain and all its subdomains serve HTTPS only, for years (removal from the
+# preload lists takes months). The Content-Security-Policy and Permissions-Policy come from base.py.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"  # noqa: F405
 EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
