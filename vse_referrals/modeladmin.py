@@ -14,7 +14,7 @@ from django_countries.filters import CountryFilter
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
 from wagtail_modeladmin.helpers import PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup
-from wagtail_modeladmin.views import CreateView, EditView, InspectView, InstanceSpecificView
+from wagtail_modeladmin.views import CreateView, EditView, HistoryView, InspectView, InstanceSpecificView
 
 from . import two_factor
 from .forms import ContactPointForm, OrganisationForm
@@ -32,6 +32,16 @@ class ManagementPermissionHelper(PermissionHelper):
 
     def user_has_any_permissions(self, user):
         return any(self.user_has_specific_permission(user, self.get_perm_codename(a)) for a in self.MANAGEMENT_ACTIONS)
+
+
+class PermittedHistoryView(HistoryView):
+    """An object's log, for those who may use its listing.
+
+    wagtail-modeladmin's history view asks for no permission: any user of the admin (a page
+    editor) could read any object's log, a referral's reference included, given its id."""
+
+    def check_action_permitted(self, user):
+        return self.permission_helper.user_has_any_permissions(user)
 
 
 class OrganisationInspectView(InspectView):
@@ -54,6 +64,7 @@ class OrganisationInspectView(InspectView):
 
 class OrganisationAdmin(ModelAdmin):
     model = Organisation
+    history_view_class = PermittedHistoryView
     menu_label = _("Organisations")
     menu_icon = "group"
     permission_helper_class = ManagementPermissionHelper
@@ -158,6 +169,7 @@ class ResetTwoFactorView(InstanceSpecificView):
 
 class ContactPointAdmin(ModelAdmin):
     model = ContactPoint
+    history_view_class = PermittedHistoryView
     menu_label = _("Contact points")
     menu_icon = "user"
     permission_helper_class = ManagementPermissionHelper
@@ -268,6 +280,7 @@ def _local_time_column(name):
 
 class ReferralOverviewAdmin(ModelAdmin):
     model = ReferralCase
+    history_view_class = PermittedHistoryView
     menu_label = _("Referral overview")
     menu_icon = "list-ul"
     permission_helper_class = OverviewPermissionHelper
