@@ -2,10 +2,12 @@
 referral cases, and the member directory's pages and services."""
 
 import itertools
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from wagtail.models import Site
@@ -333,7 +335,18 @@ def make_example_directory():
     }
 
 
-# Attack suite: roles and cases in each state -------------------------------------------------
+# Attack suite: data built once per module, roles and cases in each state ----------------------
+
+
+@contextmanager
+def kept_for_module(django_db_blocker):
+    """Build data once for a test module (in a module-scoped fixture, around its `yield`).
+
+    The data lives in a transaction rolled back after the module; each test's own transaction is
+    a savepoint inside it, so what a test changes is undone before the next one."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield
+        transaction.set_rollback(True)
 
 
 def make_pending_contact_point(organisation, role=ContactPoint.Role.DEPUTY, username=None):

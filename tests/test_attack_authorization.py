@@ -19,8 +19,8 @@ import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 from django.db import connection, transaction
-from django.test import Client
-from django.urls import URLResolver, get_resolver, reverse
+from django.test import Client, override_settings
+from django.urls import reverse
 from django.utils import timezone
 from wagtail.test.utils.form_data import rich_text
 
@@ -29,6 +29,7 @@ from vse_referrals.models import CaseAttachment, ContactPoint, ReferralCase, Sid
 from vse_referrals.models import referrals as case_models
 
 from . import builders
+from .url_patterns import site_patterns
 
 LOGIN_URL = reverse("wagtailadmin_login")
 APP_NAMESPACE = "vse_referrals"
@@ -41,40 +42,9 @@ CASE_MODEL_NAMES = {
 ID_KWARGS = ("case", "message", "attachment", "event", "referral")
 
 
-# The URL patterns, from the resolver ----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Pattern:
-    name: str  # "namespace:name"
-    route: str
-    kwargs: tuple
-
-
-def walk(patterns, namespaces=(), prefix=""):
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            inner = namespaces + ((entry.namespace,) if entry.namespace else ())
-            yield from walk(entry.url_patterns, inner, prefix + str(entry.pattern))
-        else:
-            converters = getattr(entry.pattern, "converters", None) or {}
-            kwargs = tuple(converters) or tuple(entry.pattern.regex.groupindex)
-            yield Pattern(":".join((*namespaces, entry.name or "")), prefix + str(entry.pattern), kwargs)
-
-
-def all_patterns():
-    """The test site's URL patterns and the example site's (a case URL added to either counts)."""
-    found = {}
-    for urlconf in (None, "example_site.urls"):
-        for pattern in walk(get_resolver(urlconf).url_patterns):
-            found.setdefault(pattern.name, pattern)
-    return found.values()
-
-
 def names_a_case(pattern):
     """Whether the pattern is the app's, or takes the id of a case, message, file or event."""
-    namespace = pattern.name.split(":")[0] if ":" in pattern.name else ""
-    if namespace == APP_NAMESPACE:
+    if pattern.namespace == APP_NAMESPACE:
         return True
     if any(marker in kwarg for kwarg in pattern.kwargs for marker in ID_KWARGS):
         return True
@@ -212,7 +182,7 @@ KINDS = {
 
 
 def case_patterns():
-    return sorted((p for p in all_patterns() if names_a_case(p)), key=lambda p: p.name)
+    return sorted((p for p in site_patterns() if names_a_case(p)), key=lambda p: p.name)
 
 
 def test_every_case_url_pattern_is_classified():
@@ -289,9 +259,7 @@ def build_roles(org_a, org_b, org_c):
 def world(django_db_setup, django_db_blocker, tmp_path_factory):
     """Built once and rolled back after the module; every request is rolled back after it."""
     files = tmp_path_factory.mktemp("attack-files")
-    with django_db_blocker.unblock(), transaction.atomic():
-        from django.test import override_settings
-
+    with builders.kept_for_module(django_db_blocker):
         with override_settings(VSE_REFERRALS_ATTACHMENT_ROOT=files):
             org_a = builders.make_organisation("Attack sender", country="FR")
             org_b = builders.make_organisation("Attack receiver", country="SE")
@@ -311,7 +279,6 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
             "attachments": attachments,
             "files": files,
         }
-        transaction.set_rollback(True)
 
 
 @pytest.fixture

@@ -1,7 +1,9 @@
 """Network administration for VSE staff: member organisations and their contact points."""
 
 from django.contrib import messages
-from django.db.models import Prefetch
+from django.db import router
+from django.db.models import Prefetch, ProtectedError
+from django.db.models.deletion import Collector
 from django.shortcuts import redirect
 from django.template.defaultfilters import yesno
 from django.urls import re_path, reverse
@@ -14,7 +16,14 @@ from django_countries.filters import CountryFilter
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
 from wagtail_modeladmin.helpers import PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup
-from wagtail_modeladmin.views import CreateView, EditView, HistoryView, InspectView, InstanceSpecificView
+from wagtail_modeladmin.views import (
+    CreateView,
+    DeleteView,
+    EditView,
+    HistoryView,
+    InspectView,
+    InstanceSpecificView,
+)
 
 from . import two_factor
 from .forms import ContactPointForm, OrganisationForm
@@ -44,6 +53,25 @@ class PermittedHistoryView(HistoryView):
         return self.permission_helper.user_has_any_permissions(user)
 
 
+class ProtectedDeleteView(DeleteView):
+    """Deleting an object that referrals still refer to is refused with a clear message.
+
+    wagtail-modeladmin lists the protecting rows through their reverse accessors, which the case
+    models do not have (`related_name="+"`): it failed with a server error instead."""
+
+    def post(self, request, *args, **kwargs):
+        try:
+            Collector(using=router.db_for_write(self.model)).collect([self.instance])
+        except ProtectedError:
+            messages.error(
+                request,
+                _("%(object)s cannot be deleted: referrals refer to it. Nothing was changed.")
+                % {"object": self.instance},
+            )
+            return redirect(self.index_url)
+        return super().post(request, *args, **kwargs)
+
+
 class OrganisationInspectView(InspectView):
     def get_field_label(self, field_name, field=None):
         return capfirst(super().get_field_label(field_name, field))
@@ -65,6 +93,7 @@ class OrganisationInspectView(InspectView):
 class OrganisationAdmin(ModelAdmin):
     model = Organisation
     history_view_class = PermittedHistoryView
+    delete_view_class = ProtectedDeleteView
     menu_label = _("Organisations")
     menu_icon = "group"
     permission_helper_class = ManagementPermissionHelper
