@@ -29,6 +29,7 @@ test: $(STAMP) browser test-suite check-example-site
 
 test-suite: $(STAMP) browser
 	$(BIN)/ruff check .
+	$(BIN)/bandit --configfile pyproject.toml --recursive vse_referrals --quiet
 	VSE_CHROMIUM=$(CHROMIUM) $(BIN)/pytest
 
 ## Debian's Chromium for the end-to-end tests (installed once, as root, when it is missing)

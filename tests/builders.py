@@ -2,10 +2,12 @@
 referral cases, and the member directory's pages and services."""
 
 import itertools
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from wagtail.models import Site
@@ -331,3 +333,68 @@ def make_example_directory():
         "fraud": fraud,
         "draft_service": draft_service,
     }
+
+
+# Attack suite: data built once per module, roles and cases in each state ----------------------
+
+
+@contextmanager
+def kept_for_module(django_db_blocker):
+    """Build data once for a test module (in a module-scoped fixture, around its `yield`).
+
+    The data lives in a transaction rolled back after the module; each test's own transaction is
+    a savepoint inside it, so what a test changes is undone before the next one."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+def make_pending_contact_point(organisation, role=ContactPoint.Role.DEPUTY, username=None):
+    """A contact point whose designation is not yet in force.
+
+    Today that is a designation starting in the future; when designations await a second
+    person's confirmation, this is the one place to make it an unconfirmed one instead."""
+    return make_contact_point(organisation, role, username, starts_in=timedelta(days=5), ends_in=timedelta(days=30))
+
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+CASE_STATES = ("draft", "sent", "accepted", "closed", "purged")
+
+
+def pdf_upload(name="statement.pdf"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, PDF_BYTES, content_type="application/pdf")
+
+
+def attach_pdf(case, user, name="statement.pdf"):
+    return workflow.add_attachment(case, acting(user), pdf_upload(name), "application/pdf")
+
+
+def case_in_state(state, sender_user, receiver_user, *, file_name="statement.pdf", **fields):
+    """A case from `sender_user`'s organisation to `receiver_user`'s, brought to `state` (one of
+    CASE_STATES) through the workflow, with one file added while it was open. "purged" is a
+    closed case whose retention period has passed and that the retention run has purged.
+    `case.added_file_id` is the id of that file (gone from a purged case)."""
+    from vse_referrals import retention
+
+    if state == "draft":
+        sender = acting(sender_user).organisation
+        case = make_case(sender, acting(receiver_user).organisation, created_by=sender_user, **fields)
+        case.added_file_id = attach_pdf(case, sender_user, file_name).pk
+        return case
+    case = sent_case(sender_user, acting(receiver_user).organisation, **fields)
+    case.added_file_id = attach_pdf(case, sender_user, file_name).pk
+    if state == "sent":
+        return case
+    receiver = acting(receiver_user)
+    case = workflow.perform(case, "accept", receiver)
+    if state == "accepted":
+        return case
+    case = workflow.perform(case, "close", receiver, outcome="supported", reason="Supported by phone")
+    if state == "closed":
+        return case
+    retention.purge_case(case.pk, now=case.purge_after + timedelta(seconds=1))
+    case.refresh_from_db()
+    return case

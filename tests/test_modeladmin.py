@@ -325,3 +325,15 @@ def test_contact_point_listing_shows_status(superuser_client, org_a):
     )
     html = superuser_client.get(CONTACT_POINTS_URL).content.decode()
     assert "Active" in html and "Ended" in html
+
+
+def test_an_organisation_that_referrals_refer_to_is_not_deleted(superuser_client, sender, org_b):
+    builders.sent_case(sender, org_b)
+    organisation = builders.acting(sender).organisation
+    url = reverse("vse_referrals_organisation_modeladmin_delete", args=[organisation.pk])
+
+    response = superuser_client.post(url, follow=True)
+
+    assert response.status_code == 200
+    assert "cannot be deleted: referrals refer to it" in response.content.decode()
+    assert Organisation.objects.filter(pk=organisation.pk).exists()

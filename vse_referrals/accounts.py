@@ -36,7 +36,7 @@ def client_address(request):
     return request.META.get("REMOTE_ADDR")
 
 
-PASSWORD_CHANGED = "password-changed"
+PASSWORD_CHANGED = "password-changed"  # nosec B105  # the name of a notice, not a password
 EMAIL_CHANGED = "email-changed"
 TWO_FACTOR_RESET = "two-factor-reset"
 WATCHED = ("password", "email")

@@ -1,7 +1,9 @@
 """Network administration for VSE staff: member organisations and their contact points."""
 
 from django.contrib import messages
-from django.db.models import Prefetch
+from django.db import router
+from django.db.models import Prefetch, ProtectedError
+from django.db.models.deletion import Collector
 from django.shortcuts import redirect
 from django.template.defaultfilters import yesno
 from django.urls import re_path, reverse
@@ -14,7 +16,14 @@ from django_countries.filters import CountryFilter
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
 from wagtail_modeladmin.helpers import PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup
-from wagtail_modeladmin.views import CreateView, EditView, InspectView, InstanceSpecificView
+from wagtail_modeladmin.views import (
+    CreateView,
+    DeleteView,
+    EditView,
+    HistoryView,
+    InspectView,
+    InstanceSpecificView,
+)
 
 from . import two_factor
 from .forms import ContactPointForm, OrganisationForm
@@ -32,6 +41,35 @@ class ManagementPermissionHelper(PermissionHelper):
 
     def user_has_any_permissions(self, user):
         return any(self.user_has_specific_permission(user, self.get_perm_codename(a)) for a in self.MANAGEMENT_ACTIONS)
+
+
+class PermittedHistoryView(HistoryView):
+    """An object's log, for those who may use its listing.
+
+    wagtail-modeladmin's history view asks for no permission: any user of the admin (a page
+    editor) could read any object's log, a referral's reference included, given its id."""
+
+    def check_action_permitted(self, user):
+        return self.permission_helper.user_has_any_permissions(user)
+
+
+class ProtectedDeleteView(DeleteView):
+    """Deleting an object that referrals still refer to is refused with a clear message.
+
+    wagtail-modeladmin lists the protecting rows through their reverse accessors, which the case
+    models do not have (`related_name="+"`): it failed with a server error instead."""
+
+    def post(self, request, *args, **kwargs):
+        try:
+            Collector(using=router.db_for_write(self.model)).collect([self.instance])
+        except ProtectedError:
+            messages.error(
+                request,
+                _("%(object)s cannot be deleted: referrals refer to it. Nothing was changed.")
+                % {"object": self.instance},
+            )
+            return redirect(self.index_url)
+        return super().post(request, *args, **kwargs)
 
 
 class OrganisationInspectView(InspectView):
@@ -54,6 +92,8 @@ class OrganisationInspectView(InspectView):
 
 class OrganisationAdmin(ModelAdmin):
     model = Organisation
+    history_view_class = PermittedHistoryView
+    delete_view_class = ProtectedDeleteView
     menu_label = _("Organisations")
     menu_icon = "group"
     permission_helper_class = ManagementPermissionHelper
@@ -158,6 +198,7 @@ class ResetTwoFactorView(InstanceSpecificView):
 
 class ContactPointAdmin(ModelAdmin):
     model = ContactPoint
+    history_view_class = PermittedHistoryView
     menu_label = _("Contact points")
     menu_icon = "user"
     permission_helper_class = ManagementPermissionHelper
@@ -268,6 +309,7 @@ def _local_time_column(name):
 
 class ReferralOverviewAdmin(ModelAdmin):
     model = ReferralCase
+    history_view_class = PermittedHistoryView
     menu_label = _("Referral overview")
     menu_icon = "list-ul"
     permission_helper_class = OverviewPermissionHelper

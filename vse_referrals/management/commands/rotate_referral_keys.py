@@ -50,14 +50,16 @@ class Command(BaseCommand):
                 # have its blanked values overwritten with the old ones.
                 lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
                 cursor.execute(
-                    f"SELECT {pk}, {', '.join(quoted)} FROM {table} {where}ORDER BY {pk} LIMIT {BATCH}{lock}",
+                    # Names quoted from the model's own metadata, values passed as parameters
+                    f"SELECT {pk}, {', '.join(quoted)} FROM {table} {where}ORDER BY {pk} LIMIT {BATCH}{lock}",  # nosec B608
                     [last_pk] if last_pk is not None else [],
                 )
                 rows = cursor.fetchall()
                 for row_pk, *tokens in rows:
                     rotated = [crypto.rotate_bytes(t.encode()).decode() if t is not None else None for t in tokens]
                     assignments = ", ".join(f"{column} = %s" for column in quoted)
-                    cursor.execute(f"UPDATE {table} SET {assignments} WHERE {pk} = %s", [*rotated, row_pk])
+                    # Names quoted from the model's own metadata; the values are parameters.
+                    cursor.execute(f"UPDATE {table} SET {assignments} WHERE {pk} = %s", [*rotated, row_pk])  # nosec B608
             if not rows:
                 return rows_done
             rows_done += len(rows)
