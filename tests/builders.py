@@ -59,8 +59,22 @@ def make_organisation(name=None, country="FR", **fields):
     return Organisation.objects.create(name=name or f"Member organisation {next(_sequence)}", country=country, **fields)
 
 
-def designate(user, organisation, role=ContactPoint.Role.PRIMARY, *, starts_in=None, ends_in=None, started_ago=None):
-    """Designate `user` for `organisation`; periods are relative to now (timedelta)."""
+def designate(
+    user,
+    organisation,
+    role=ContactPoint.Role.PRIMARY,
+    *,
+    starts_in=None,
+    ends_in=None,
+    started_ago=None,
+    pending=False,
+    proposed_by=None,
+):
+    """Designate `user` for `organisation`; periods are relative to now (timedelta).
+
+    The designation is confirmed (it grants access in its period) unless `pending`: then it awaits
+    a second person's confirmation of the proposal of `proposed_by`.
+    """
     now = timezone.now()
     active_from = now - (started_ago or timedelta(days=30))
     if starts_in is not None:
@@ -69,7 +83,13 @@ def designate(user, organisation, role=ContactPoint.Role.PRIMARY, *, starts_in=N
     if role == ContactPoint.Role.DEPUTY and active_until is None:
         active_until = now + timedelta(days=60)
     designation = ContactPoint(
-        user=user, organisation=organisation, role=role, active_from=active_from, active_until=active_until
+        user=user,
+        organisation=organisation,
+        role=role,
+        active_from=active_from,
+        active_until=active_until,
+        proposed_by=proposed_by,
+        confirmed_at=None if pending else now,
     )
     designation.full_clean()
     designation.save()
