@@ -108,7 +108,7 @@ def fingerprint(designation):
         designation.pk,
         designation.organisation_id,
         designation.user_id,
-        designation.role,
+        str(designation.role),
         designation.active_from.isoformat(),
         designation.active_until.isoformat() if designation.active_until else "",
         designation.proposed_by_id,
@@ -133,16 +133,19 @@ def designate(designation, by):
 
 
 def grants_more(before, after):
-    """Whether `after` lets its user act for more than the confirmed `before` did."""
+    """Whether `after` lets its user act for more than the confirmed `before` did.
+
+    A start moved earlier grants more only while `before` has not started (access is decided at
+    each request, and cases are the organisation's, not the period's); the admin's form keeps
+    minutes, so a start a few seconds earlier is the same start.
+    """
+    starts_earlier = before.active_from > timezone.now() and after.active_from < before.active_from.replace(
+        second=0, microsecond=0
+    )
     ends_later = before.active_until is not None and (
         after.active_until is None or after.active_until > before.active_until
     )
-    return (
-        after.organisation_id != before.organisation_id
-        or after.role != before.role
-        or after.active_from < before.active_from
-        or ends_later
-    )
+    return after.organisation_id != before.organisation_id or after.role != before.role or starts_earlier or ends_later
 
 
 def change(designation, by):
