@@ -132,8 +132,8 @@ def test_once_confirmed_it_grants_access_and_the_group(client, people, pending, 
 def test_designating_in_the_admin_is_pending_until_confirmed(client, people, org_a, django_capture_on_commit_callbacks):
     client.force_login(people["proposer"])
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(CREATE_URL, form_data(org_a, people["designated"]))
-    assert response.status_code == 302
+        response = client.post(CREATE_URL, form_data(org_a, people["designated"]), follow=True)
+    assert "Nora Newcomer cannot act for Organisation A until a second person confirms" in response.content.decode()
     designation = ContactPoint.objects.get(user=people["designated"])
     assert (designation.proposed_by, designation.confirmed_at) == (people["proposer"], None)
     assert not permissions.organisations_for_user(people["designated"]).exists()

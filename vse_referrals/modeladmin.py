@@ -103,11 +103,22 @@ class OrganisationAdmin(ModelAdmin):
     current_contact_points.short_description = _("Contact points")
 
 
-class WarnWithoutAdminAccessMixin:
-    """After saving a designation, warn when the designated user cannot reach the admin at all."""
+class DesignationMessagesMixin:
+    """After saving a designation, say when it awaits confirmation, and warn when the designated
+    user cannot reach the admin at all."""
 
     def form_valid(self, form):
         response = super().form_valid(form)
+        if not self.instance.is_confirmed:
+            messages.warning(
+                self.request,
+                _(
+                    "%(user)s cannot act for %(organisation)s until a second person confirms this designation: "
+                    "the member's primary point of contact or another network administrator. "
+                    "The member's points of contact and the network administrators were told by e-mail."
+                )
+                % {"user": self.instance.user_display, "organisation": self.instance.organisation},
+            )
         if not self.instance.user.has_perm("wagtailadmin.access_admin"):
             messages.warning(
                 self.request,
@@ -120,14 +131,14 @@ class WarnWithoutAdminAccessMixin:
         return response
 
 
-class ContactPointCreateView(WarnWithoutAdminAccessMixin, CreateView):
+class ContactPointCreateView(DesignationMessagesMixin, CreateView):
     def get_initial(self):
         organisation_id = self.request.GET.get("organisation", "")
         organisation = Organisation.objects.filter(pk=organisation_id).first() if organisation_id.isdigit() else None
         return {"organisation": organisation} if organisation else {}
 
 
-class ContactPointEditView(WarnWithoutAdminAccessMixin, EditView):
+class ContactPointEditView(DesignationMessagesMixin, EditView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         if two_factor.user_has_device(self.instance.user):
