@@ -114,6 +114,10 @@ def test_a_pending_designation_grants_nothing(client, people, pending, org_a):
     assert not user.groups.filter(pk=org_a.contact_points_group_id).exists()
     assert user not in permissions.active_contact_points(org_a)
     assert not pending.is_active() and pending.status_label == "Awaiting confirmation"
+    # Even in the group (added by hand in Wagtail's group admin), the designation itself must be confirmed.
+    user.groups.add(org_a.contact_points_group)
+    assert not permissions.organisations_for_user(user).exists()
+    assert user not in permissions.active_contact_points(org_a)
     client.force_login(user)
     assert client.get(reverse("vse_referrals:case", args=[people["case"].pk])).status_code == 404
     assert client.get(reverse("vse_referrals:inbox")).status_code == 404
