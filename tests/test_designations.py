@@ -572,3 +572,19 @@ def test_a_reset_from_the_command_line_is_logged_too(people):
     call_command("reset_two_factor", people["primary"].username, stdout=open("/dev/null", "w"))
     entry = ModelLogEntry.objects.get(action=two_factor.RESET_ACTION)
     assert (entry.object_id, entry.user_id) == (str(people["primary"].pk), None)
+
+
+def test_the_dashboard_panel_asks_the_access_rule_once(client, people, pending):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(people["primary"])
+    with CaptureQueriesContext(connection) as queries:
+        assert member_confirm_url(pending) in client.get(reverse("wagtailadmin_home")).content.decode()
+    access_rule = [
+        query["sql"]
+        for query in queries
+        if "vse_referrals_organisationgroupobjectpermission" in query["sql"]
+        and 'FROM "vse_referrals_organisation"' in query["sql"]
+    ]
+    assert len(access_rule) == 1

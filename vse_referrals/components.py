@@ -74,8 +74,8 @@ class PendingDesignationsPanel(Component):
         self.pending = pending
 
     @classmethod
-    def for_user(cls, user):
-        pending = list(designations.pending_for_primary_contact_point(user)[: conf.get("DASHBOARD_LIMIT")])
+    def for_actor(cls, actor):
+        pending = list(designations.pending_to_confirm(actor)[: conf.get("DASHBOARD_LIMIT")])
         return cls(pending) if pending else None
 
     def get_context_data(self, parent_context):

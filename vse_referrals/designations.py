@@ -71,18 +71,20 @@ def needs_confirmation():
     return conf.get("DESIGNATIONS_NEED_CONFIRMATION")
 
 
-def is_primary_contact_point(user, organisation):
-    """Whether `user` is the active primary point of contact of `organisation` now."""
+def is_primary_contact_point(actor, organisation):
+    """Whether the actor (`permissions.Actor`) is the active primary point of contact of `organisation`."""
     return (
-        permissions.actor_for_user(user).can_act_for(organisation)
+        actor.can_act_for(organisation)
         and ContactPoint.objects.active()
-        .filter(user=user, organisation=organisation, role=ContactPoint.Role.PRIMARY)
+        .filter(user=actor.user, organisation=organisation, role=ContactPoint.Role.PRIMARY)
         .exists()
     )
 
 
-def refusal_to_confirm(user, designation):
-    """Why `user` may not confirm `designation`, as a sentence to show; None when they may."""
+def refusal_to_confirm(actor, designation):
+    """Why the actor (`permissions.Actor`) may not confirm `designation`, as a sentence to show;
+    None when they may."""
+    user = actor.user
     if designation.is_confirmed:
         return _("This designation is already confirmed.")
     if designation.has_ended():
@@ -91,15 +93,15 @@ def refusal_to_confirm(user, designation):
         return _("Nobody can confirm their own designation.")
     if user.pk == designation.proposed_by_id:
         return _("You proposed this designation: a second person must confirm it.")
-    if not (is_network_administrator(user) or is_primary_contact_point(user, designation.organisation)):
+    if not (is_network_administrator(user) or is_primary_contact_point(actor, designation.organisation)):
         return _(
             "Only the member's primary point of contact or another network administrator can confirm a designation."
         )
     return None
 
 
-def may_confirm(user, designation):
-    return refusal_to_confirm(user, designation) is None
+def may_confirm(actor, designation):
+    return refusal_to_confirm(actor, designation) is None
 
 
 def fingerprint(designation):
@@ -185,7 +187,7 @@ def confirm(designation, by, seen=None):
     with transaction.atomic():
         # The row lock makes two people confirming at once one confirmation and one clear refusal.
         current = ContactPoint.objects.select_for_update().get(pk=designation.pk)
-        refusal = refusal_to_confirm(by, current)
+        refusal = refusal_to_confirm(permissions.actor_for_user(by), current)
         if refusal is None and seen is not None and seen != fingerprint(current):
             refusal = _("This designation changed while you were reading it: check it again before confirming.")
         if refusal:
@@ -197,17 +199,18 @@ def confirm(designation, by, seen=None):
     return current
 
 
-def pending_for_primary_contact_point(user):
-    """Designations of the organisation `user` is the primary point of contact of that they may confirm."""
-    organisations = permissions.organisations_for_user(user).filter(
-        contact_points__in=ContactPoint.objects.active().filter(user=user, role=ContactPoint.Role.PRIMARY)
+def pending_to_confirm(actor):
+    """The designations awaiting confirmation that the actor may confirm as the primary point of
+    contact of their organisation (one query, from the organisations already resolved)."""
+    primary_of = ContactPoint.objects.active().filter(
+        user=actor.user, role=ContactPoint.Role.PRIMARY, organisation_id__in=actor.organisation_ids
     )
     return (
         ContactPoint.objects.pending()
         .not_ended()
-        .filter(organisation__in=organisations)
-        .exclude(user=user)
-        .exclude(proposed_by=user)
+        .filter(organisation_id__in=primary_of.values("organisation_id"))
+        .exclude(user=actor.user)
+        .exclude(proposed_by=actor.user)
         .select_related("user", "organisation", "proposed_by")
         .order_by("active_from")
     )

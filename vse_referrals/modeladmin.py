@@ -18,7 +18,7 @@ from wagtail_modeladmin.helpers import ButtonHelper, PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup
 from wagtail_modeladmin.views import CreateView, DeleteView, EditView, InspectView, InstanceSpecificView
 
-from . import designations, two_factor
+from . import designations, permissions, two_factor
 from .forms import ConfirmDesignationForm, ContactPointForm, OrganisationForm
 from .models import ContactPoint, Organisation, ReferralCase, Status
 
@@ -143,7 +143,7 @@ class ContactPointEditView(DesignationMessagesMixin, EditView):
         context = super().get_context_data(**kwargs)
         if two_factor.user_has_device(self.instance.user):
             context["reset_two_factor_url"] = self.url_helper.get_action_url("reset_two_factor", self.pk_quoted)
-        if designations.may_confirm(self.request.user, self.instance):
+        if designations.may_confirm(permissions.actor_for(self.request), self.instance):
             context["confirm_url"] = self.url_helper.get_action_url("confirm", self.pk_quoted)
         return context
 
@@ -170,7 +170,7 @@ class ConfirmDesignationView(InstanceSpecificView):
         return designations.is_network_administrator(user)
 
     def get(self, request, *args, **kwargs):
-        refusal = designations.refusal_to_confirm(request.user, self.instance)
+        refusal = designations.refusal_to_confirm(permissions.actor_for(request), self.instance)
         if refusal:
             messages.error(request, refusal)
             return redirect(self.index_url)
@@ -200,7 +200,7 @@ class ContactPointButtonHelper(ButtonHelper):
 
     def get_buttons_for_obj(self, obj, *args, **kwargs):
         buttons = super().get_buttons_for_obj(obj, *args, **kwargs)
-        if designations.may_confirm(self.request.user, obj):
+        if designations.may_confirm(permissions.actor_for(self.request), obj):
             buttons.insert(
                 0,
                 {

@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
-from .models import Notification
+from .models import ContactPoint, Notification
 
 logger = logging.getLogger(__name__)
 
@@ -172,8 +172,6 @@ DESIGNATION_HEADLINES = {
 def render_designation_notice(notification):
     """Who designated whom for which member, the role and the dates (designations.notice_facts),
     and where to see the designations: never case data."""
-    from .models import ContactPoint
-
     facts = notification.details
     url_name = (
         "vse_referrals_contactpoint_modeladmin_index" if facts["for_administrator"] else "vse_referrals:designations"

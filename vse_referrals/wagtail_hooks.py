@@ -52,7 +52,7 @@ def construct_homepage_panels(request, panels):
     actor = permissions.actor_for(request)
     if actor.is_contact_point:
         panels.append(InboxPanel(actor))
-        pending_designations = PendingDesignationsPanel.for_user(request.user)
+        pending_designations = PendingDesignationsPanel.for_actor(actor)
         if pending_designations is not None:
             panels.append(pending_designations)
     stale_profiles = StaleProfilesPanel.for_user(request.user)

@@ -34,9 +34,7 @@ class DesignationsView(ContactPointRequiredMixin, TemplateView):
             .select_related("user", "proposed_by", "organisation")
             .order_by("-role", "active_from")
         )
-        confirmable = set(
-            designations.pending_for_primary_contact_point(self.request.user).values_list("pk", flat=True)
-        )
+        confirmable = set(designations.pending_to_confirm(self.actor).values_list("pk", flat=True))
         return super().get_context_data(
             organisation=self.organisation,
             rows=[(designation, designation.pk in confirmable) for designation in current],
@@ -55,14 +53,14 @@ class ConfirmDesignationView(ContactPointRequiredMixin, TemplateView):
             pk=designation_id,
             organisation=self.organisation,
         )
-        if not designations.is_primary_contact_point(self.request.user, self.organisation):
+        if not designations.is_primary_contact_point(self.actor, self.organisation):
             raise PermissionDenied
 
     def list_url(self):
         return reverse("vse_referrals:designations")
 
     def get(self, request, *args, **kwargs):
-        refusal = designations.refusal_to_confirm(request.user, self.designation)
+        refusal = designations.refusal_to_confirm(self.actor, self.designation)
         if refusal:
             messages.error(request, refusal)
             return redirect(self.list_url())
