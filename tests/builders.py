@@ -61,8 +61,22 @@ def make_organisation(name=None, country="FR", **fields):
     return Organisation.objects.create(name=name or f"Member organisation {next(_sequence)}", country=country, **fields)
 
 
-def designate(user, organisation, role=ContactPoint.Role.PRIMARY, *, starts_in=None, ends_in=None, started_ago=None):
-    """Designate `user` for `organisation`; periods are relative to now (timedelta)."""
+def designate(
+    user,
+    organisation,
+    role=ContactPoint.Role.PRIMARY,
+    *,
+    starts_in=None,
+    ends_in=None,
+    started_ago=None,
+    pending=False,
+    proposed_by=None,
+):
+    """Designate `user` for `organisation`; periods are relative to now (timedelta).
+
+    The designation is confirmed (it grants access in its period) unless `pending`: then it awaits
+    a second person's confirmation of the proposal of `proposed_by`.
+    """
     now = timezone.now()
     active_from = now - (started_ago or timedelta(days=30))
     if starts_in is not None:
@@ -71,7 +85,13 @@ def designate(user, organisation, role=ContactPoint.Role.PRIMARY, *, starts_in=N
     if role == ContactPoint.Role.DEPUTY and active_until is None:
         active_until = now + timedelta(days=60)
     designation = ContactPoint(
-        user=user, organisation=organisation, role=role, active_from=active_from, active_until=active_until
+        user=user,
+        organisation=organisation,
+        role=role,
+        active_from=active_from,
+        active_until=active_until,
+        proposed_by=proposed_by,
+        confirmed_at=None if pending else now,
     )
     designation.full_clean()
     designation.save()
@@ -349,12 +369,10 @@ def kept_for_module(django_db_blocker):
         transaction.set_rollback(True)
 
 
-def make_pending_contact_point(organisation, role=ContactPoint.Role.DEPUTY, username=None):
-    """A contact point whose designation is not yet in force.
-
-    Today that is a designation starting in the future; when designations await a second
-    person's confirmation, this is the one place to make it an unconfirmed one instead."""
-    return make_contact_point(organisation, role, username, starts_in=timedelta(days=5), ends_in=timedelta(days=30))
+def make_pending_contact_point(organisation, role=ContactPoint.Role.DEPUTY, username=None, **period):
+    """A contact point whose designation awaits a second person's confirmation (by default in
+    its period already: then the missing confirmation is all that stands between them and the cases)."""
+    return make_contact_point(organisation, role, username, **{"ends_in": timedelta(days=30), **period}, pending=True)
 
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"

@@ -150,6 +150,9 @@ KINDS = {
     "vse_referrals:refer": None,
     "vse_referrals:two_factor_setup": None,
     "vse_referrals:two_factor_verify": None,
+    # Designations awaiting confirmation, not cases: covered by test_designations.
+    "vse_referrals:designations": None,
+    "vse_referrals:confirm_designation": None,
     # Case URLs.
     "vse_referrals:case": [Kind("get", for_parties({200}))],
     "vse_referrals:edit": [
@@ -243,8 +246,9 @@ def build_roles(org_a, org_b, org_c):
             started_ago=timedelta(days=90),
             ends_in=-timedelta(days=40),
         ),
+        # The receiver's deputy slot is taken until then: the proposal is for the period after.
         "pending contact point of the receiver": builders.make_pending_contact_point(
-            org_b, username="attack-pending-b"
+            org_b, username="attack-pending-b", starts_in=timedelta(days=5)
         ),
         "deactivated deputy of the sender": deactivated,
         "staff": builders.make_user("attack-staff", is_staff=True),

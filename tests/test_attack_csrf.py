@@ -41,11 +41,15 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
         member = builders.make_member_with_services(
             directory, "CSRF member", "FR", services=[{"name": "CSRF service", "languages": ["fr"]}], organisation=org_a
         )
+        superuser = builders.make_superuser("csrf-superuser")
+        # A deputy proposed by an administrator, for the sender (org_a's primary) to confirm.
+        proposed = builders.make_pending_contact_point(org_a, username="csrf-proposed", proposed_by=superuser)
         yield {
             "org_a": org_a,
             "sender": sender,
             "receiver": receiver,
-            "superuser": builders.make_superuser("csrf-superuser"),
+            "superuser": superuser,
+            "proposed": ContactPoint.objects.get(user=proposed),
             "draft": draft,
             "sent": sent,
             "directory": directory,
@@ -90,6 +94,8 @@ def url_of(pattern, world):
             values[kwarg] = case_for(pattern, world).added_file_id
         elif kwarg == "name":
             values[kwarg] = "withdraw"  # the sender's, on a sent case
+        elif kwarg == "designation_id":
+            values[kwarg] = world["proposed"].pk
         elif kwarg in ("instance_pk", "pk"):
             values[kwarg] = instance_for(model_of(pattern), world).pk
         else:

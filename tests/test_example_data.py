@@ -95,3 +95,17 @@ def test_demo_accounts_log_in_to_the_admin(client, capsys, username):
     response = client.post(reverse("wagtailadmin_login"), {"username": username, "password": DEMO_PASSWORD})
     assert response.status_code == 302
     assert client.get(reverse("wagtailadmin_home")).status_code == 200
+
+
+def test_the_demo_shows_one_designation_awaiting_confirmation(client, capsys):
+    output = load(capsys)
+    load(capsys)  # run again: still one, still pending
+    pending = ContactPoint.objects.pending().select_related("user", "organisation", "proposed_by").get()
+    assert (pending.user.username, pending.proposed_by.username) == ("deputy.pt", "admin")
+    assert not permissions.organisations_for_user(pending.user).exists()
+    assert "deputy.pt" in output
+    client.force_login(get_user_model().objects.get(username="poc.pt"))
+    assert (
+        reverse("vse_referrals:confirm_designation", args=[pending.pk])
+        in client.get(reverse("wagtailadmin_home")).content.decode()
+    )

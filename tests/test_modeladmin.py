@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from vse_referrals import permissions
+from vse_referrals import designations, permissions
 from vse_referrals.models import ContactPoint, Language, Organisation
 
 from . import builders
@@ -222,10 +222,12 @@ def contact_point_data(organisation, designated, **overrides):
     return data
 
 
-def test_designating_grants_access_on_the_next_request(superuser_client, org_a):
+def test_designating_grants_access_on_the_next_request_once_confirmed(superuser_client, org_a, network_admin):
     user = builders.make_user()
     response = superuser_client.post(CREATE_CONTACT_POINT_URL, contact_point_data(org_a, user))
     assert response.status_code == 302
+    assert not permissions.actor_for_user(user).can_act_for(org_a)  # four eyes: a second person confirms
+    designations.confirm(ContactPoint.objects.get(user=user), by=network_admin)
     assert permissions.actor_for_user(user).can_act_for(org_a)
 
 

@@ -2,7 +2,7 @@ from django.urls import path
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from .views import cases, inbox, referral_form, two_factor
+from .views import cases, designations, inbox, referral_form, two_factor
 
 app_name = "vse_referrals"
 
@@ -27,6 +27,12 @@ urlpatterns = [
     path("<uuid:case_id>/messages/", _view(cases.MessageView), name="message"),
     path("<uuid:case_id>/files/", _view(cases.AttachmentUploadView), name="upload"),
     path("<uuid:case_id>/files/<uuid:attachment_id>/", _view(cases.AttachmentDownloadView), name="download"),
+    path("points-of-contact/", _view(designations.DesignationsView), name="designations"),
+    path(
+        "points-of-contact/<int:designation_id>/confirm/",
+        _view(designations.ConfirmDesignationView),
+        name="confirm_designation",
+    ),
     # Codes and keys: as private as a case page.
     path("two-step/setup/", _view(two_factor.SetupView), name="two_factor_setup"),
     path("two-step/verify/", _view(two_factor.VerifyView), name="two_factor_verify"),

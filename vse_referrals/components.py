@@ -1,9 +1,9 @@
-"""The inbox panel on the intranet dashboard."""
+"""The panels on the intranet dashboard: the inbox, designations to confirm, stale member profiles."""
 
 from wagtail.admin.ui.components import Component
 from wagtail.permission_policies.pages import PagePermissionPolicy
 
-from . import conf, inbox
+from . import conf, designations, inbox
 from .models import MemberOrganisationPage
 from .tables import CASE_COLUMNS, CaseTable
 
@@ -61,3 +61,22 @@ class StaleProfilesPanel(Component):
 
     def get_context_data(self, parent_context):
         return {"profiles": self.profiles}
+
+
+class PendingDesignationsPanel(Component):
+    """Designations of the member that its primary point of contact may confirm (four eyes)."""
+
+    name = "vse_referrals_pending_designations"
+    order = 40
+    template_name = "vse_referrals/panels/pending_designations.html"
+
+    def __init__(self, pending):
+        self.pending = pending
+
+    @classmethod
+    def for_actor(cls, actor):
+        pending = list(designations.pending_to_confirm(actor)[: conf.get("DASHBOARD_LIMIT")])
+        return cls(pending) if pending else None
+
+    def get_context_data(self, parent_context):
+        return {"pending": self.pending}

@@ -22,6 +22,7 @@
 | SESSION_IDLE_MINUTES | 30 | a signed-in user is signed out after this long without a request |
 | SESSION_MAX_HOURS | 12 | ... and this long after signing in, whatever their activity |
 | TWO_FACTOR_REQUIRED | True | points of contact (and who designates them) enter an app code at sign-in |
+| DESIGNATIONS_NEED_CONFIRMATION | True | designations take effect once a second person confirms (designations.py) |
 | PROXY_HOPS | 0 | reverse proxies in front of Django that append to X-Forwarded-For (for sign-in throttling) |
 
 MAP_TILES turns on a raster tile background under the directory map, e.g.
@@ -74,6 +75,7 @@ DEFAULTS = {
     "SESSION_MAX_HOURS": 12,
     "PROXY_HOPS": 0,
     "TWO_FACTOR_REQUIRED": True,
+    "DESIGNATIONS_NEED_CONFIRMATION": True,
 }
 
 

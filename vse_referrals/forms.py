@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.rich_text import DraftailRichTextArea
 
-from . import attachments
+from . import attachments, designations
 from .models import ContactChannel, Organisation, Outcome, ReferralCase, SupportNeed
 from .models.organisations import user_display_name
 
@@ -68,6 +68,32 @@ class ContactPointForm(WagtailAdminModelForm):
             # A designation belongs to one person: to designate someone else, end it and add a new one.
             self.fields["user"].disabled = True
             self.fields["user"].help_text = _("To designate someone else, end this designation and add a new one.")
+        elif self.for_user is not None:
+            # The model's validation refuses a designation of oneself (ContactPoint.clean).
+            self.instance.proposed_by = self.for_user
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.instance.pk and self.for_user is not None and self.for_user.pk == self.instance.user_id:
+            raise ValidationError(
+                _("You cannot change your own designation: another network administrator must do it.")
+            )
+        return cleaned_data
+
+    def save(self, commit=True):
+        designation = super().save(commit=False)
+        if not commit:
+            return designation
+        if designation.pk:
+            return designations.change(designation, by=self.for_user)
+        return designations.designate(designation, by=self.for_user)
+
+
+class ConfirmDesignationForm(forms.Form):
+    """The confirmation of a designation: what the page showed, so that a designation changed since
+    is not confirmed unseen (designations.fingerprint)."""
+
+    seen = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
 
 # Referral form -------------------------------------------------------------------------------

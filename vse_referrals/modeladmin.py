@@ -1,6 +1,8 @@
 """Network administration for VSE staff: member organisations and their contact points."""
 
 from django.contrib import messages
+from django.contrib.admin import SimpleListFilter
+from django.core.exceptions import ValidationError
 from django.db import router
 from django.db.models import Prefetch, ProtectedError
 from django.db.models.deletion import Collector
@@ -14,7 +16,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django_countries.filters import CountryFilter
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
-from wagtail_modeladmin.helpers import PermissionHelper
+from wagtail_modeladmin.helpers import ButtonHelper, PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup
 from wagtail_modeladmin.views import (
     CreateView,
@@ -25,8 +27,8 @@ from wagtail_modeladmin.views import (
     InstanceSpecificView,
 )
 
-from . import two_factor
-from .forms import ContactPointForm, OrganisationForm
+from . import designations, permissions, two_factor
+from .forms import ConfirmDesignationForm, ContactPointForm, OrganisationForm
 from .models import ContactPoint, Organisation, ReferralCase, Status
 
 
@@ -141,11 +143,22 @@ class OrganisationAdmin(ModelAdmin):
     current_contact_points.short_description = _("Contact points")
 
 
-class WarnWithoutAdminAccessMixin:
-    """After saving a designation, warn when the designated user cannot reach the admin at all."""
+class DesignationMessagesMixin:
+    """After saving a designation, say when it awaits confirmation, and warn when the designated
+    user cannot reach the admin at all."""
 
     def form_valid(self, form):
         response = super().form_valid(form)
+        if not self.instance.is_confirmed:
+            messages.warning(
+                self.request,
+                _(
+                    "%(user)s cannot act for %(organisation)s until a second person confirms this designation: "
+                    "the member's primary point of contact or another network administrator. "
+                    "The member's points of contact and the network administrators were told by e-mail."
+                )
+                % {"user": self.instance.user_display, "organisation": self.instance.organisation},
+            )
         if not self.instance.user.has_perm("wagtailadmin.access_admin"):
             messages.warning(
                 self.request,
@@ -158,19 +171,101 @@ class WarnWithoutAdminAccessMixin:
         return response
 
 
-class ContactPointCreateView(WarnWithoutAdminAccessMixin, CreateView):
+class ContactPointCreateView(DesignationMessagesMixin, CreateView):
     def get_initial(self):
         organisation_id = self.request.GET.get("organisation", "")
         organisation = Organisation.objects.filter(pk=organisation_id).first() if organisation_id.isdigit() else None
         return {"organisation": organisation} if organisation else {}
 
 
-class ContactPointEditView(WarnWithoutAdminAccessMixin, EditView):
+class ContactPointEditView(DesignationMessagesMixin, EditView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         if two_factor.user_has_device(self.instance.user):
             context["reset_two_factor_url"] = self.url_helper.get_action_url("reset_two_factor", self.pk_quoted)
+        if designations.may_confirm(permissions.actor_for(self.request), self.instance):
+            context["confirm_url"] = self.url_helper.get_action_url("confirm", self.pk_quoted)
         return context
+
+
+class ContactPointDeleteView(DeleteView):
+    def delete_instance(self):
+        designations.remove(self.instance, by=self.request.user)
+
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except ValidationError as refusal:
+            messages.error(request, " ".join(refusal.messages))
+            return redirect(self.index_url)
+
+
+class ConfirmDesignationView(InstanceSpecificView):
+    """A network administrator confirms a designation another person proposed (four eyes)."""
+
+    page_title = _("Confirm designation")
+    template_name = "vse_referrals/modeladmin/confirm_designation.html"
+
+    def check_action_permitted(self, user):
+        return designations.is_network_administrator(user)
+
+    def get(self, request, *args, **kwargs):
+        refusal = designations.refusal_to_confirm(permissions.actor_for(request), self.instance)
+        if refusal:
+            messages.error(request, refusal)
+            return redirect(self.index_url)
+        form = ConfirmDesignationForm(initial={"seen": designations.fingerprint(self.instance)})
+        return self.render_to_response(self.get_context_data(form=form))
+
+    def post(self, request, *args, **kwargs):
+        form = ConfirmDesignationForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("The confirmation was incomplete: nothing was changed. Try again."))
+            return redirect(self.url_helper.get_action_url("confirm", self.pk_quoted))
+        try:
+            designations.confirm(self.instance, by=request.user, seen=form.cleaned_data["seen"])
+        except ValidationError as refusal:
+            messages.error(request, " ".join(refusal.messages))
+            return redirect(self.index_url)
+        messages.success(
+            request,
+            _("Designation of %(user)s confirmed: it takes effect in its period, and everyone concerned was told.")
+            % {"user": self.instance.user_display},
+        )
+        return redirect(self.index_url)
+
+
+class ContactPointButtonHelper(ButtonHelper):
+    """A "Confirm" button on the rows of designations the user may confirm."""
+
+    def get_buttons_for_obj(self, obj, *args, **kwargs):
+        buttons = super().get_buttons_for_obj(obj, *args, **kwargs)
+        if designations.may_confirm(permissions.actor_for(self.request), obj):
+            buttons.insert(
+                0,
+                {
+                    "url": self.url_helper.get_action_url("confirm", obj.pk),
+                    "label": _("Confirm"),
+                    "classname": self.finalise_classname(["button-small"]),
+                    "title": _("Confirm the designation of %(user)s") % {"user": obj.user_display},
+                },
+            )
+        return buttons
+
+
+class ConfirmationFilter(SimpleListFilter):
+    title = _("confirmation")
+    parameter_name = "confirmation"
+
+    def lookups(self, request, model_admin):
+        return [("pending", _("Awaiting confirmation")), ("confirmed", _("Confirmed"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "pending":
+            return queryset.pending()
+        if self.value() == "confirmed":
+            return queryset.confirmed()
+        return queryset
 
 
 class ResetTwoFactorView(InstanceSpecificView):
@@ -184,7 +279,7 @@ class ResetTwoFactorView(InstanceSpecificView):
         return self.permission_helper.user_can_edit_obj(user, self.instance)
 
     def post(self, request, *args, **kwargs):
-        two_factor.reset(self.instance.user)
+        two_factor.reset(self.instance.user, by=request.user)
         messages.success(
             request,
             _(
@@ -204,6 +299,8 @@ class ContactPointAdmin(ModelAdmin):
     permission_helper_class = ManagementPermissionHelper
     create_view_class = ContactPointCreateView
     edit_view_class = ContactPointEditView
+    delete_view_class = ContactPointDeleteView
+    button_helper_class = ContactPointButtonHelper
     edit_template_name = "vse_referrals/modeladmin/contactpoint_edit.html"
     list_display = (
         "user_name",
@@ -214,7 +311,7 @@ class ContactPointAdmin(ModelAdmin):
         "active_until",
         "status",
     )
-    list_filter = (("organisation__country", CountryFilter), "role")
+    list_filter = (("organisation__country", CountryFilter), "role", ConfirmationFilter)
     search_fields = ("user__first_name", "user__last_name", "user__email", "user__username", "organisation__name")
     edit_handler = ObjectList(
         [
@@ -236,10 +333,18 @@ class ContactPointAdmin(ModelAdmin):
                 self.reset_two_factor_view,
                 name=self.url_helper.get_action_url_name("reset_two_factor"),
             ),
+            re_path(
+                self.url_helper.get_action_url_pattern("confirm"),
+                self.confirm_view,
+                name=self.url_helper.get_action_url_name("confirm"),
+            ),
         )
 
     def reset_two_factor_view(self, request, instance_pk):
         return ResetTwoFactorView.as_view(model_admin=self, instance_pk=instance_pk)(request)
+
+    def confirm_view(self, request, instance_pk):
+        return ConfirmDesignationView.as_view(model_admin=self, instance_pk=instance_pk)(request)
 
     def user_name(self, obj):
         return obj.user_display

@@ -1,5 +1,5 @@
-"""E-mails to contact points about their cases, the reminders cron sends, and notices about
-their own account (accounts.py).
+"""E-mails to contact points about their cases, the reminders cron sends, notices about their own
+account (accounts.py) and about designations of points of contact (designations.py).
 
 Every e-mail says only what the VSE office may know too: the reference, the organisations, the
 priority, the deadline and a link. It never carries personal data, so a mailbox, a mail server or
@@ -9,6 +9,7 @@ anything (`send_referral_reminders` retries what is still unsent).
 """
 
 import logging
+from datetime import datetime
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -19,7 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
-from .models import Notification
+from .models import ContactPoint, Notification
 
 logger = logging.getLogger(__name__)
 
@@ -60,9 +61,11 @@ def notify(case, organisations, kind):
     ]
 
 
-def queue(recipient, kind, *, case=None, address=""):
+def queue(recipient, kind, *, case=None, address="", details=None):
     """Put one e-mail in the outbox; it is sent once the current transaction has committed."""
-    notification = Notification.objects.create(case=case, recipient=recipient, kind=kind, address=address)
+    notification = Notification.objects.create(
+        case=case, recipient=recipient, kind=kind, address=address, details=details or {}
+    )
     transaction.on_commit(lambda pk=notification.pk: deliver_notification.enqueue(pk))
     return notification
 
@@ -104,6 +107,8 @@ def retry_undelivered():
 
 
 def render_notification(notification):
+    if notification.kind in DESIGNATION_HEADLINES:
+        return render_designation_notice(notification)
     if notification.case is None:
         return render_account_notice(notification)
     case = notification.case
@@ -152,6 +157,39 @@ def render_account_notice(notification):
         subject = str(context["headline"])
         body = render_to_string("vse_referrals/emails/account_notice.txt", context)
     return subject, body
+
+
+DESIGNATION_HEADLINES = {
+    "designation-proposed": _("A point of contact of %(organisation)s awaits confirmation"),
+    "designation-made": _("New point of contact of %(organisation)s"),
+    "designation-confirmed": _("Point of contact of %(organisation)s confirmed"),
+    "designation-changed": _("Designation changed at %(organisation)s"),
+    "designation-ended": _("Designation ended at %(organisation)s"),
+    "designation-removed": _("Designation removed at %(organisation)s"),
+}
+
+
+def render_designation_notice(notification):
+    """Who designated whom for which member, the role and the dates (designations.notice_facts),
+    and where to see the designations: never case data."""
+    facts = notification.details
+    url_name = (
+        "vse_referrals_contactpoint_modeladmin_index" if facts["for_administrator"] else "vse_referrals:designations"
+    )
+    context = {
+        **facts,
+        "kind": notification.kind,
+        "role": ContactPoint.Role(facts["role"]).label,
+        "active_from": datetime.fromisoformat(facts["active_from"]),
+        "active_until": datetime.fromisoformat(facts["active_until"]) if facts["active_until"] else None,
+        "recipient_name": notification.recipient.get_full_name() or notification.recipient.get_username(),
+        "url": getattr(settings, "WAGTAILADMIN_BASE_URL", "").rstrip("/") + reverse(url_name),
+    }
+    with translation.override(_preferred_language(notification.recipient)):
+        headline = DESIGNATION_HEADLINES[notification.kind] % {"organisation": facts["organisation"]}
+        subject = context["headline"] = headline
+        body = render_to_string("vse_referrals/emails/designation_notice.txt", context)
+    return " ".join(subject.split()), body
 
 
 def absolute_case_url(case):

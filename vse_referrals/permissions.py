@@ -149,13 +149,13 @@ def set_up_organisation_group(organisation, created):
 def sync_group_memberships(user):
     """Make `user` a member of exactly the groups of the organisations that designate them.
 
-    Designations that have ended leave the group; the time check in `organisations_for_user`
-    already denies access from the moment a designation ends, whether or not this has run.
+    Designations that have ended, or still await their confirmation, leave the user out of the
+    group; the check in `organisations_for_user` already denies access to them whether or not
+    this has run.
     """
+    designations = ContactPoint.objects.confirmed().not_ended().filter(user=user)
     wanted = set(
-        Organisation.objects.filter(contact_points__in=ContactPoint.objects.not_ended().filter(user=user)).values_list(
-            "contact_points_group_id", flat=True
-        )
+        Organisation.objects.filter(contact_points__in=designations).values_list("contact_points_group_id", flat=True)
     )
     current = set(user.groups.filter(vse_organisation__isnull=False).values_list("pk", flat=True))
     if current - wanted:

@@ -6,8 +6,8 @@ from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail_modeladmin.options import modeladmin_register
 
-from . import admin_urls, permissions
-from .components import InboxPanel, StaleProfilesPanel
+from . import admin_urls, designations, permissions, two_factor
+from .components import InboxPanel, PendingDesignationsPanel, StaleProfilesPanel
 from .menu import ReferralsMenuItem
 from .modeladmin import ReferralNetworkAdminGroup
 from .snippets import DirectoryVocabulariesGroup
@@ -52,6 +52,15 @@ def construct_homepage_panels(request, panels):
     actor = permissions.actor_for(request)
     if actor.is_contact_point:
         panels.append(InboxPanel(actor))
+        pending_designations = PendingDesignationsPanel.for_actor(actor)
+        if pending_designations is not None:
+            panels.append(pending_designations)
     stale_profiles = StaleProfilesPanel.for_user(request.user)
     if stale_profiles is not None:
         panels.append(stale_profiles)
+
+
+@hooks.register("register_log_actions")
+def register_log_actions(actions):
+    actions.register_action(designations.CONFIRM_ACTION, _("Confirm designation"), _("Designation confirmed"))
+    actions.register_action(two_factor.RESET_ACTION, _("Reset two-step verification"), _("Two-step verification reset"))

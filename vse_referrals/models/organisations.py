@@ -75,13 +75,23 @@ class Organisation(models.Model):
 
 
 class ContactPointQuerySet(models.QuerySet):
+    def confirmed(self):
+        """Designations a second person confirmed (four eyes, see `vse_referrals.designations`)."""
+        return self.filter(confirmed_at__isnull=False)
+
+    def pending(self):
+        """Designations that await their confirmation: they grant nothing yet."""
+        return self.filter(confirmed_at__isnull=True)
+
     def active(self, at=None):
-        """Designations in force at `at` (now by default)."""
+        """Confirmed designations in force at `at` (now by default): the only ones that grant access."""
         at = at or timezone.now()
-        return self.filter(active_from__lte=at).filter(Q(active_until__isnull=True) | Q(active_until__gt=at))
+        return (
+            self.confirmed().filter(active_from__lte=at).filter(Q(active_until__isnull=True) | Q(active_until__gt=at))
+        )
 
     def not_ended(self, at=None):
-        """Designations in force now or starting later."""
+        """Designations in force now or starting later, confirmed or not (listings show both)."""
         at = at or timezone.now()
         return self.filter(Q(active_until__isnull=True) | Q(active_until__gt=at))
 
@@ -121,6 +131,27 @@ class ContactPoint(models.Model):
         help_text=_("Leave empty for a primary point of contact without an end date. A deputy needs one."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Four eyes: who proposed the designation (or its last change that grants more), and the second
+    # person who confirmed it. Until `confirmed_at` is set, the designation grants nothing.
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("proposed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("confirmed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True, editable=False)
 
     objects = ContactPointQuerySet.as_manager()
 
@@ -134,6 +165,17 @@ class ContactPoint(models.Model):
                 condition=Q(active_until__isnull=True) | Q(active_until__gt=models.F("active_from")),
                 name="vse_referrals_contact_point_ends_after_start",
             ),
+            # Nobody designates or confirms themselves, whatever path writes the row.
+            models.CheckConstraint(
+                condition=Q(proposed_by__isnull=True) | ~Q(proposed_by=models.F("user")),
+                name="vse_referrals_contact_point_not_self_proposed",
+                violation_error_message=_("Nobody can designate themselves."),
+            ),
+            models.CheckConstraint(
+                condition=Q(confirmed_by__isnull=True) | ~Q(confirmed_by=models.F("user")),
+                name="vse_referrals_contact_point_not_self_confirmed",
+                violation_error_message=_("Nobody can confirm their own designation."),
+            ),
         ]
 
     def __str__(self):
@@ -143,18 +185,28 @@ class ContactPoint(models.Model):
     def user_display(self):
         return user_display_name(self.user)
 
+    @property
+    def is_confirmed(self):
+        return self.confirmed_at is not None
+
+    def has_ended(self, at=None):
+        return self.active_until is not None and self.active_until <= (at or timezone.now())
+
     def is_active(self, at=None):
+        """The instance form of `ContactPointQuerySet.active()`."""
         at = at or timezone.now()
-        return self.active_from <= at and (self.active_until is None or self.active_until > at)
+        return self.is_confirmed and self.active_from <= at and not self.has_ended(at)
 
     @property
     def status_label(self):
         now = timezone.now()
+        if self.has_ended(now):
+            return _("Ended")
+        if not self.is_confirmed:
+            return _("Awaiting confirmation")
         if self.active_from > now:
             return _("Scheduled")
-        if self.is_active(now):
-            return _("Active")
-        return _("Ended")
+        return _("Active")
 
     def clean(self):
         super().clean()
@@ -162,6 +214,12 @@ class ContactPoint(models.Model):
             raise ValidationError({"active_until": _("The end of the designation must be after its start.")})
         if self.role == self.Role.DEPUTY and not self.active_until:
             raise ValidationError({"active_until": _("A deputy is designated for a limited time: give an end date.")})
+        if self.user_id and self.user_id == self.proposed_by_id:
+            raise ValidationError(
+                {"user": _("You cannot designate yourself: another network administrator must do it.")}
+            )
+        if self.user_id and self.user_id == self.confirmed_by_id:
+            raise ValidationError(_("Nobody can confirm their own designation."))
         if self.user_id and not self.user.is_active:
             raise ValidationError({"user": _("This user account is deactivated; activate it before designating it.")})
         if self.user_id and self.organisation_id and self.active_from:

@@ -596,8 +596,8 @@ class DeadlineAlert(models.Model):
 class Notification(models.Model):
     """An e-mail to send (outbox): kept until delivered, so a mail outage loses nothing.
 
-    It names the case (none for a notice about the recipient's own account) and the recipient
-    only; the text is made from metadata at sending time.
+    It names the case (none for a notice about the recipient's own account or a designation) and
+    the recipient only; the text is made from metadata at sending time.
     """
 
     case = models.ForeignKey(
@@ -607,6 +607,9 @@ class Notification(models.Model):
     # Where to send it when not to the recipient's current address (their previous one).
     address = models.EmailField(blank=True)
     kind = models.CharField(max_length=32)
+    # The facts of a notice about a designation, fixed when it happened (names, role, dates):
+    # never case data.
+    details = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)

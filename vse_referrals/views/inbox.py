@@ -67,7 +67,10 @@ class InboxView(ContactPointRequiredMixin, BaseListingView):
 
     @cached_property
     def header_buttons(self):
-        return [HeaderButton(_("Refer a victim"), url=reverse("vse_referrals:refer"), icon_name="plus")]
+        return [
+            HeaderButton(_("Refer a victim"), url=reverse("vse_referrals:refer"), icon_name="plus"),
+            HeaderButton(_("Points of contact"), url=reverse("vse_referrals:designations"), icon_name="user"),
+        ]
 
     def get_table_kwargs(self):
         current = self.filters.current_tab

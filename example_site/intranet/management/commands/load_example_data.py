@@ -16,6 +16,7 @@ from wagtail.models import Page, Site
 
 from intranet import demo_directory, demo_referrals
 from intranet.models import HomePage
+from vse_referrals import designations
 from vse_referrals.models import ContactPoint, Language, Organisation
 
 DEMO_PASSWORD = "vse-demo-only"
@@ -41,6 +42,10 @@ CONTACT_POINTS = [
     ("poc.us", "Maria", "Alvarez", 5, ContactPoint.Role.PRIMARY),
 ]
 
+# A deputy the administrator proposed and nobody has confirmed yet: the primary point of contact
+# of Portugal (poc.pt) sees it on the dashboard and may confirm it; until then it grants nothing.
+PENDING_DEPUTY = ("deputy.pt", "Rui", "Lopes", 3)
+
 INTRANET_GROUP = "Intranet members"
 
 
@@ -62,7 +67,7 @@ class Command(BaseCommand):
         home = self.set_up_home_page()
         members = self.intranet_members_group()
         organisations = [self.organisation(*spec) for spec in ORGANISATIONS]
-        self.account("admin", "VSE", "Administrator", is_superuser=True)
+        admin = self.account("admin", "VSE", "Administrator", is_superuser=True)
         # Wagtail's Editors draft and submit; Moderators publish: the directory's editor does both.
         self.account("editor", "Eva", "Editor", groups=list(Group.objects.filter(name__in=["Editors", "Moderators"])))
         for username, first, last, index, role in CONTACT_POINTS:
@@ -70,6 +75,8 @@ class Command(BaseCommand):
             self.designate(user, organisations[index], role)
         former = self.account("former.de", "Paul", "Schmidt", groups=[members])
         self.designate(former, organisations[2], ContactPoint.Role.DEPUTY, ended=True)
+        proposed = self.account(*PENDING_DEPUTY[:3], groups=[members])
+        self.propose_deputy(proposed, organisations[PENDING_DEPUTY[3]], admin)
         by_country = {organisation.country.code: organisation for organisation in organisations}
         primaries = {
             ORGANISATIONS[index][1]: get_user_model().objects.get(username=username)
@@ -143,12 +150,31 @@ class Command(BaseCommand):
             period = {"active_from": now - timedelta(days=365), "active_until": None}
         designation = ContactPoint.objects.filter(user=user, organisation=organisation, role=role).first()
         if designation is None:
-            designation = ContactPoint(user=user, organisation=organisation, role=role, **period)
+            # The demo's designations are in force from the start, as if confirmed long ago.
+            designation = ContactPoint(user=user, organisation=organisation, role=role, confirmed_at=now, **period)
         elif not ended and not designation.is_active(now):
             # The demo's time-boxed deputy is extended so the demo keeps working months later.
             designation.active_until = period["active_until"]
         designation.full_clean()
         designation.save()
+
+    def propose_deputy(self, user, organisation, proposer):
+        """Propose `user` as deputy through the admin's path (pending, everyone told); run again, the
+        proposal is pending again for another 90 days."""
+        now = timezone.now()
+        period = {"active_from": now, "active_until": now + timedelta(days=90)}
+        designation = ContactPoint.objects.filter(user=user, organisation=organisation).first()
+        if designation is not None:
+            designation.confirmed_by = designation.confirmed_at = None
+            designation.proposed_by = proposer
+            designation.active_from, designation.active_until = period["active_from"], period["active_until"]
+            designation.save()
+            return
+        designation = ContactPoint(
+            user=user, organisation=organisation, role=ContactPoint.Role.DEPUTY, proposed_by=proposer, **period
+        )
+        designation.full_clean()
+        designations.designate(designation, by=proposer)
 
     def print_accounts(self):
         self.stdout.write(
@@ -160,4 +186,8 @@ class Command(BaseCommand):
             label = "deputy" if role == ContactPoint.Role.DEPUTY else "point of contact"
             self.stdout.write(f"  {username:<11} {label} of {ORGANISATIONS[index][0]} ({first} {last})")
         self.stdout.write(f"  former.de   ended deputy of {ORGANISATIONS[2][0]}: has no access any more")
+        self.stdout.write(
+            f"  deputy.pt   deputy of {ORGANISATIONS[PENDING_DEPUTY[3]][0]} awaiting confirmation (by poc.pt): "
+            "no access yet"
+        )
         self.stdout.write("These accounts are for the local demo only.")
