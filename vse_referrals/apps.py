@@ -9,4 +9,4 @@ class VseReferralsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import accounts, checks, sessions, signals  # noqa: F401  (registers the checks, connects the receivers)
+        from . import accounts, audit, checks, sessions, signals  # noqa: F401  (registers the checks, connects the receivers)

@@ -1,6 +1,7 @@
 """Network administration for VSE staff: member organisations and their contact points."""
 
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import Prefetch
 from django.shortcuts import redirect
 from django.template.defaultfilters import yesno
@@ -14,11 +15,11 @@ from django_countries.filters import CountryFilter
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
 from wagtail_modeladmin.helpers import PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup
-from wagtail_modeladmin.views import CreateView, EditView, InspectView, InstanceSpecificView
+from wagtail_modeladmin.views import CreateView, DeleteView, EditView, IndexView, InspectView, InstanceSpecificView
 
-from . import two_factor
+from . import audit, two_factor
 from .forms import ContactPointForm, OrganisationForm
-from .models import ContactPoint, Organisation, ReferralCase, Status
+from .models import AuditAction, ContactPoint, Organisation, ReferralCase, Status
 
 
 class ManagementPermissionHelper(PermissionHelper):
@@ -52,8 +53,13 @@ class OrganisationInspectView(InspectView):
         )
 
 
+class ExportRecordingIndexView(audit.RecordExportMixin, IndexView):
+    pass
+
+
 class OrganisationAdmin(ModelAdmin):
     model = Organisation
+    index_view_class = ExportRecordingIndexView
     menu_label = _("Organisations")
     menu_icon = "group"
     permission_helper_class = ManagementPermissionHelper
@@ -118,19 +124,52 @@ class WarnWithoutAdminAccessMixin:
         return response
 
 
-class ContactPointCreateView(WarnWithoutAdminAccessMixin, CreateView):
+class RecordDesignationMixin:
+    """Each designation saved is recorded in the audit log, in the transaction that saves it."""
+
+    def form_valid(self, form):
+        with transaction.atomic():
+            response = super().form_valid(form)
+            record_designation(self.request, self.designation_action(form), self.instance)
+        return response
+
+
+def record_designation(request, action, designation):
+    audit.record(
+        action,
+        request=request,
+        on=designation,
+        data={"organisation": designation.organisation_id, "user": designation.user_id, "role": designation.role},
+    )
+
+
+class ContactPointCreateView(RecordDesignationMixin, WarnWithoutAdminAccessMixin, CreateView):
+    def designation_action(self, form):
+        return AuditAction.DESIGNATION_CREATED
+
     def get_initial(self):
         organisation_id = self.request.GET.get("organisation", "")
         organisation = Organisation.objects.filter(pk=organisation_id).first() if organisation_id.isdigit() else None
         return {"organisation": organisation} if organisation else {}
 
 
-class ContactPointEditView(WarnWithoutAdminAccessMixin, EditView):
+class ContactPointEditView(RecordDesignationMixin, WarnWithoutAdminAccessMixin, EditView):
+    def designation_action(self, form):
+        ended = self.instance.active_until is not None and self.instance.active_until <= timezone.now()
+        return AuditAction.DESIGNATION_ENDED if ended else AuditAction.DESIGNATION_CHANGED
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         if two_factor.user_has_device(self.instance.user):
             context["reset_two_factor_url"] = self.url_helper.get_action_url("reset_two_factor", self.pk_quoted)
         return context
+
+
+class ContactPointDeleteView(DeleteView):
+    def delete_instance(self):
+        # Called in the transaction of the deletion.
+        record_designation(self.request, AuditAction.DESIGNATION_DELETED, self.instance)
+        super().delete_instance()
 
 
 class ResetTwoFactorView(InstanceSpecificView):
@@ -144,7 +183,7 @@ class ResetTwoFactorView(InstanceSpecificView):
         return self.permission_helper.user_can_edit_obj(user, self.instance)
 
     def post(self, request, *args, **kwargs):
-        two_factor.reset(self.instance.user)
+        two_factor.reset(self.instance.user, request=request)
         messages.success(
             request,
             _(
@@ -163,6 +202,7 @@ class ContactPointAdmin(ModelAdmin):
     permission_helper_class = ManagementPermissionHelper
     create_view_class = ContactPointCreateView
     edit_view_class = ContactPointEditView
+    delete_view_class = ContactPointDeleteView
     edit_template_name = "vse_referrals/modeladmin/contactpoint_edit.html"
     list_display = (
         "user_name",
@@ -269,6 +309,7 @@ def _local_time_column(name):
 class ReferralOverviewAdmin(ModelAdmin):
     model = ReferralCase
     menu_label = _("Referral overview")
+    index_view_class = ExportRecordingIndexView
     menu_icon = "list-ul"
     permission_helper_class = OverviewPermissionHelper
     list_display = ("reference", "from_organisation", "to_organisation", "priority", "status", "sent", "deadline")

@@ -84,15 +84,18 @@ def new_backup_codes(user):
     return codes
 
 
-def reset(user):
+def reset(user, request=None):
     """Remove every second factor of `user`: they set up again at their next sign-in, and are told
-    by e-mail (a reset nobody asked for is how an account takeover would start)."""
-    from . import notifications
+    by e-mail (a reset nobody asked for is how an account takeover would start). The audit log
+    records who reset it (`request`'s user; none: a command)."""
+    from . import audit, notifications
     from .accounts import TWO_FACTOR_RESET
+    from .models import AuditAction
 
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
+        audit.record(AuditAction.TWO_FACTOR_RESET, request=request, on=user)
         if user.email:
             notifications.queue(user, TWO_FACTOR_RESET)
 

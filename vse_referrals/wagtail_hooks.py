@@ -6,7 +6,7 @@ from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail_modeladmin.options import modeladmin_register
 
-from . import admin_urls, permissions
+from . import admin_urls, audit, permissions
 from .components import InboxPanel, StaleProfilesPanel
 from .menu import ReferralsMenuItem
 from .modeladmin import ReferralNetworkAdminGroup
@@ -55,3 +55,8 @@ def construct_homepage_panels(request, panels):
     stale_profiles = StaleProfilesPanel.for_user(request.user)
     if stale_profiles is not None:
         panels.append(stale_profiles)
+
+
+@hooks.register("register_log_actions")
+def register_log_actions(actions):
+    audit.register_log_actions(actions)
