@@ -552,7 +552,7 @@ def history_html(client, user):
 def test_network_administrators_read_the_log_in_site_history(client, chain, network_admin, sender, org_a):
     html = history_html(client, network_admin)
     assert chain.reference in html and "Referral viewed" in html and f"for {org_a.name}" in html
-    assert "Referral status changed, received to accepted" in html
+    assert "Referral status changed, Opened to Accepted" in html
     assert sender.username in html
     assert_no_case_content()
     assert SENTINEL not in html

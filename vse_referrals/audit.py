@@ -24,7 +24,7 @@ from django.dispatch import receiver
 from django.utils.translation import gettext
 from wagtail.log_actions import LogFormatter
 
-from .models import AuditAction, AuditChainHead, AuditEntry, ReferralCase
+from .models import AuditAction, AuditChainHead, AuditEntry, ReferralCase, Status
 from .models.audit import GENESIS_HASH, HEAD_ID
 
 
@@ -83,7 +83,10 @@ class AuditEntryFormatter(LogFormatter):
         details = [self.label]
         data = log_entry.data or {}
         if "transition" in data:
-            details.append(gettext("%(from)s to %(to)s") % {"from": data.get("from", ""), "to": data.get("to", "")})
+            details.append(
+                gettext("%(from)s to %(to)s")
+                % {"from": _status_label(data.get("from")), "to": _status_label(data.get("to"))}
+            )
         if "format" in data:
             details.append(f"{data.get('export', '')} ({data['format']})")
         if log_entry.organisation_name:
@@ -91,6 +94,10 @@ class AuditEntryFormatter(LogFormatter):
         if log_entry.client_address:
             details.append(gettext("from %(address)s") % {"address": log_entry.client_address})
         return ", ".join(str(detail) for detail in details)
+
+
+def _status_label(code):
+    return Status(code).label if code in Status.values else code
 
 
 def register_log_actions(actions):
