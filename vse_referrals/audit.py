@@ -26,6 +26,7 @@ from wagtail.log_actions import LogFormatter
 
 from .models import AuditAction, AuditChainHead, AuditEntry, ReferralCase, Status
 from .models.audit import GENESIS_HASH, HEAD_ID
+from .permissions import actor_for
 
 
 def record(action, *, actor=None, request=None, on=None, object_id=None, data=None):
@@ -35,8 +36,6 @@ def record(action, *, actor=None, request=None, on=None, object_id=None, data=No
     reference only) or a model class with `object_id`. `data`: further codes and ids, never
     content. Returns the entry."""
     if actor is None and request is not None:
-        from .permissions import actor_for
-
         actor = actor_for(request)
     if isinstance(on, Model):
         object_id, label = str(on.pk), str(on)

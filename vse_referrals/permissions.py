@@ -105,9 +105,9 @@ class Actor:
         return None
 
 
-def actor_for_user(user):
+def actor_for_user(user, client_address=""):
     """The actor `user` is now (one query); outside a request, e.g. in commands and tests."""
-    return Actor(user, organisations_for_user(user))
+    return Actor(user, organisations_for_user(user), client_address)
 
 
 def actor_for(request):
@@ -116,9 +116,7 @@ def actor_for(request):
 
     actor = getattr(request, "_vse_referrals_actor", None)
     if actor is None or actor.user is not request.user:
-        actor = request._vse_referrals_actor = Actor(
-            request.user, organisations_for_user(request.user), client_address(request) or ""
-        )
+        actor = request._vse_referrals_actor = actor_for_user(request.user, client_address(request) or "")
     return actor
 
 
