@@ -24,7 +24,16 @@ from django.urls import reverse
 from wagtail.test.utils.form_data import rich_text
 
 from vse_referrals import workflow
-from vse_referrals.models import CaseAttachment, ContactPoint, ReferralCase, Side, Status
+from vse_referrals.models import (
+    AuditAction,
+    AuditChainHead,
+    AuditEntry,
+    CaseAttachment,
+    ContactPoint,
+    ReferralCase,
+    Side,
+    Status,
+)
 from vse_referrals.models import referrals as case_models
 
 from . import builders
@@ -290,7 +299,20 @@ def attack_files(world, private_attachment_root):
     shutil.copytree(world["files"], private_attachment_root, dirs_exist_ok=True)
 
 
-APP_TABLES = [model._meta.db_table for model in apps.get_app_config("vse_referrals").get_models()]
+# The audit log records every request, refused ones included: it is checked apart (audit_since).
+AUDIT_MODELS = (AuditEntry, AuditChainHead)
+APP_TABLES = [
+    model._meta.db_table for model in apps.get_app_config("vse_referrals").get_models() if model not in AUDIT_MODELS
+]
+
+
+def audit_sequence():
+    return AuditEntry.objects.order_by("-sequence").values_list("sequence", flat=True).first() or 0
+
+
+def audit_since(sequence):
+    """The actions the audit log recorded after `sequence`."""
+    return set(AuditEntry.objects.filter(sequence__gt=sequence).values_list("action", flat=True))
 
 
 def fingerprint():
@@ -349,10 +371,10 @@ def test_only_the_parties_reach_a_case(url_name, world, attack_files, db):
                 url = reverse(url_name, kwargs={**url_kwargs(url_name, case), **cell})
                 for role, user in world["users"].items():
                     side = side_of(role, case, world)
-                    before = fingerprint()
+                    before, audited = fingerprint(), audit_sequence()
                     with transaction.atomic():
                         response = request(signed_in[role], kind, url, world)
-                        after = fingerprint()
+                        after, recorded = fingerprint(), audit_since(audited)
                         transaction.set_rollback(True)
                     tried += 1
                     where = f"{kind.method.upper()} {url} ({state}) as {role}"
@@ -367,6 +389,8 @@ def test_only_the_parties_reach_a_case(url_name, world, attack_files, db):
                         expected_side_effects = side is not None and answer(response) in (200, 302)
                     if not expected_side_effects and after != before:
                         failures.append(f"{where}: changed rows although refused")
+                    if not expected_side_effects and recorded - {AuditAction.ACCESS_DENIED}:
+                        failures.append(f"{where}: audited {sorted(recorded)} although refused")
                     if side is None and answer(response) == 200:
                         leaked = [value for value in builders.PERSONAL_VALUES.values() if value in content(response)]
                         if leaked:

@@ -17,10 +17,9 @@ from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from wagtail.models import ModelLogEntry
 
-from vse_referrals import designations, permissions, two_factor
-from vse_referrals.models import ContactPoint, Notification
+from vse_referrals import designations, permissions
+from vse_referrals.models import AuditAction, AuditEntry, ContactPoint, Notification
 
 from . import builders
 
@@ -353,7 +352,7 @@ def test_another_network_administrator_confirms_in_the_admin(client, people, pen
     assert (response.status_code, response["Location"]) == (302, CONTACT_POINTS_URL)
     pending.refresh_from_db()
     assert pending.confirmed_by == people["second_admin"] and pending.is_active()
-    entry = ModelLogEntry.objects.get(action=designations.CONFIRM_ACTION)
+    entry = AuditEntry.objects.get(action=AuditAction.DESIGNATION_CONFIRMED)
     assert (entry.object_id, entry.user_id) == (str(pending.pk), people["second_admin"].pk)
 
 
@@ -550,6 +549,7 @@ def test_the_upgrade_confirms_existing_designations(org_a):
 
 
 def test_a_two_step_reset_is_in_wagtails_log_without_secrets(client, people):
+    """The audit log is a Wagtail log model: its entries are Wagtail's Site history."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     user = people["primary"]
@@ -558,7 +558,7 @@ def test_a_two_step_reset_is_in_wagtails_log_without_secrets(client, people):
     client.force_login(people["second_admin"])
     url = reverse("vse_referrals_contactpoint_modeladmin_reset_two_factor", args=[designation.pk])
     assert client.post(url).status_code == 302
-    entry = ModelLogEntry.objects.get(action=two_factor.RESET_ACTION)
+    entry = AuditEntry.objects.get(action=AuditAction.TWO_FACTOR_RESET)
     assert (entry.object_id, entry.user_id, entry.label) == (str(user.pk), people["second_admin"].pk, user.username)
     assert device.key not in str(entry.data) and not entry.data
     client.force_login(people["proposer"])
@@ -570,7 +570,7 @@ def test_a_reset_from_the_command_line_is_logged_too(people):
     from django.core.management import call_command
 
     call_command("reset_two_factor", people["primary"].username, stdout=open("/dev/null", "w"))
-    entry = ModelLogEntry.objects.get(action=two_factor.RESET_ACTION)
+    entry = AuditEntry.objects.get(action=AuditAction.TWO_FACTOR_RESET)
     assert (entry.object_id, entry.user_id) == (str(people["primary"].pk), None)
 
 

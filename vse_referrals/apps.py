@@ -9,6 +9,6 @@ class VseReferralsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import accounts, checks, exports, sessions, signals  # noqa: F401  (registers the checks, connects the receivers)
+        from . import accounts, audit, checks, exports, sessions, signals  # noqa: F401  (registers the checks, connects the receivers)
 
         exports.install()

@@ -31,14 +31,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from wagtail.log_actions import log
 
-from . import conf, notifications, permissions
-from .models import ContactPoint
+from . import audit, conf, notifications, permissions
+from .models import AuditAction, ContactPoint
 from .models.organisations import user_display_name
 
 DESIGNATING_PERMISSIONS = ("vse_referrals.add_contactpoint", "vse_referrals.change_contactpoint")
-CONFIRM_ACTION = "vse_referrals.confirm_designation"
 
 # Notices (the e-mails' headlines are in notifications.py)
 PROPOSED = "designation-proposed"
@@ -118,10 +116,11 @@ def fingerprint(designation):
     return hashlib.sha256(repr(facts).encode()).hexdigest()[:32]
 
 
-def designate(designation, by):
-    """Save the new `designation`, proposed by `by`, and tell everyone concerned.
+def designate(designation, by, request=None):
+    """Save the new `designation`, proposed by `by`, record it and tell everyone concerned.
 
-    It waits for a second person's confirmation unless the setting turns that off.
+    It waits for a second person's confirmation unless the setting turns that off. `request`
+    (when there is one) gives the audit log the client address.
     """
     if by.pk == designation.user_id:
         raise ValidationError({"user": _("You cannot designate yourself: another network administrator must do it.")})
@@ -130,6 +129,7 @@ def designate(designation, by):
         designation.confirmed_by, designation.confirmed_at = by, timezone.now()
     with transaction.atomic():
         designation.save()
+        record(AuditAction.DESIGNATION_CREATED, designation, by, request)
         tell(designation, DESIGNATED if designation.is_confirmed else PROPOSED, by)
     return designation
 
@@ -150,7 +150,7 @@ def grants_more(before, after):
     return after.organisation_id != before.organisation_id or after.role != before.role or starts_earlier or ends_later
 
 
-def change(designation, by):
+def change(designation, by, request=None):
     """Save the changes `by` made to `designation` and tell everyone concerned.
 
     A change that grants more, or any change to a designation still awaiting confirmation, is a
@@ -165,20 +165,24 @@ def change(designation, by):
             designation.proposed_by, designation.confirmed_by, designation.confirmed_at = by, None, None
         designation.save()
         ended_now = designation.has_ended() and not before.has_ended()
+        record(
+            AuditAction.DESIGNATION_ENDED if ended_now else AuditAction.DESIGNATION_CHANGED, designation, by, request
+        )
         moved_from = [before.organisation] if before.organisation_id != designation.organisation_id else []
         tell(designation, ENDED if ended_now else CHANGED, by, also=moved_from)
     return designation
 
 
-def remove(designation, by):
+def remove(designation, by, request=None):
     """Delete `designation` (its user loses access at once) and tell everyone concerned."""
     _refuse_own(designation, by, _("You cannot remove your own designation: another network administrator must do it."))
     with transaction.atomic():
+        record(AuditAction.DESIGNATION_DELETED, designation, by, request)
         tell(designation, REMOVED, by)
         designation.delete()
 
 
-def confirm(designation, by, seen=None):
+def confirm(designation, by, seen=None, request=None):
     """Confirm `designation` as `by`, the second person: from now on it grants access in its period.
 
     Raises ValidationError with the reason when `by` may not (see `refusal_to_confirm`), or when the
@@ -194,9 +198,21 @@ def confirm(designation, by, seen=None):
             raise ValidationError(refusal)
         current.confirmed_by, current.confirmed_at = by, timezone.now()
         current.save(update_fields=["confirmed_by", "confirmed_at"])
-        log(instance=current, action=CONFIRM_ACTION, user=by)
+        record(AuditAction.DESIGNATION_CONFIRMED, current, by, request)
         tell(current, CONFIRMED, by)
     return current
+
+
+def record(action, designation, by, request=None):
+    """The audit log's entry for a designation saved, ended, removed or confirmed by `by`: ids and
+    the role only. Through a request, its actor (with the client address); otherwise `by` alone."""
+    actor = permissions.actor_for(request) if request is not None else permissions.Actor(by, ())
+    audit.record(
+        action,
+        actor=actor,
+        on=designation,
+        data={"organisation": designation.organisation_id, "user": designation.user_id, "role": designation.role},
+    )
 
 
 def pending_to_confirm(actor):

@@ -58,8 +58,9 @@ class ContactPointForm(WagtailAdminModelForm):
             "active_until": {"invalid": _("Enter a valid date and time.")},
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.request = request  # whose client address the audit log records (designations)
         user_model = get_user_model()
         self.fields["user"].queryset = user_model.objects.filter(is_active=True).order_by(
             *(["first_name", "last_name"] if hasattr(user_model, "first_name") else []), user_model.USERNAME_FIELD
@@ -85,8 +86,8 @@ class ContactPointForm(WagtailAdminModelForm):
         if not commit:
             return designation
         if designation.pk:
-            return designations.change(designation, by=self.for_user)
-        return designations.designate(designation, by=self.for_user)
+            return designations.change(designation, by=self.for_user, request=self.request)
+        return designations.designate(designation, by=self.for_user, request=self.request)
 
 
 class ConfirmDesignationForm(forms.Form):

@@ -23,11 +23,12 @@ from wagtail_modeladmin.views import (
     DeleteView,
     EditView,
     HistoryView,
+    IndexView,
     InspectView,
     InstanceSpecificView,
 )
 
-from . import designations, permissions, two_factor
+from . import audit, designations, permissions, two_factor
 from .forms import ConfirmDesignationForm, ContactPointForm, OrganisationForm
 from .models import ContactPoint, Organisation, ReferralCase, Status
 
@@ -92,10 +93,15 @@ class OrganisationInspectView(InspectView):
         )
 
 
+class ExportRecordingIndexView(audit.RecordExportMixin, IndexView):
+    pass
+
+
 class OrganisationAdmin(ModelAdmin):
     model = Organisation
     history_view_class = PermittedHistoryView
     delete_view_class = ProtectedDeleteView
+    index_view_class = ExportRecordingIndexView
     menu_label = _("Organisations")
     menu_icon = "group"
     permission_helper_class = ManagementPermissionHelper
@@ -147,6 +153,10 @@ class DesignationMessagesMixin:
     """After saving a designation, say when it awaits confirmation, and warn when the designated
     user cannot reach the admin at all."""
 
+    def get_form_kwargs(self):
+        # The form saves through `designations`, which records the request's actor in the audit log.
+        return {**super().get_form_kwargs(), "request": self.request}
+
     def form_valid(self, form):
         response = super().form_valid(form)
         if not self.instance.is_confirmed:
@@ -190,7 +200,7 @@ class ContactPointEditView(DesignationMessagesMixin, EditView):
 
 class ContactPointDeleteView(DeleteView):
     def delete_instance(self):
-        designations.remove(self.instance, by=self.request.user)
+        designations.remove(self.instance, by=self.request.user, request=self.request)
 
     def post(self, request, *args, **kwargs):
         try:
@@ -223,7 +233,7 @@ class ConfirmDesignationView(InstanceSpecificView):
             messages.error(request, _("The confirmation was incomplete: nothing was changed. Try again."))
             return redirect(self.url_helper.get_action_url("confirm", self.pk_quoted))
         try:
-            designations.confirm(self.instance, by=request.user, seen=form.cleaned_data["seen"])
+            designations.confirm(self.instance, by=request.user, seen=form.cleaned_data["seen"], request=request)
         except ValidationError as refusal:
             messages.error(request, " ".join(refusal.messages))
             return redirect(self.index_url)
@@ -279,7 +289,7 @@ class ResetTwoFactorView(InstanceSpecificView):
         return self.permission_helper.user_can_edit_obj(user, self.instance)
 
     def post(self, request, *args, **kwargs):
-        two_factor.reset(self.instance.user, by=request.user)
+        two_factor.reset(self.instance.user, request=request)
         messages.success(
             request,
             _(
@@ -416,6 +426,7 @@ class ReferralOverviewAdmin(ModelAdmin):
     model = ReferralCase
     history_view_class = PermittedHistoryView
     menu_label = _("Referral overview")
+    index_view_class = ExportRecordingIndexView
     menu_icon = "list-ul"
     permission_helper_class = OverviewPermissionHelper
     list_display = ("reference", "from_organisation", "to_organisation", "priority", "status", "sent", "deadline")

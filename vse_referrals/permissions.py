@@ -63,8 +63,9 @@ class Actor:
     request, so ending a designation takes effect on the very next one.
     """
 
-    def __init__(self, user, organisations):
+    def __init__(self, user, organisations, client_address=""):
         self.user = user
+        self.client_address = client_address  # where a request came from, for the audit log
         self.organisations = tuple(organisations)
         self.organisation_ids = tuple(organisation.pk for organisation in self.organisations)
 
@@ -104,16 +105,18 @@ class Actor:
         return None
 
 
-def actor_for_user(user):
+def actor_for_user(user, client_address=""):
     """The actor `user` is now (one query); outside a request, e.g. in commands and tests."""
-    return Actor(user, organisations_for_user(user))
+    return Actor(user, organisations_for_user(user), client_address)
 
 
 def actor_for(request):
     """The actor of this request, resolved on first use and kept for the rest of the request."""
+    from .accounts import client_address  # accounts asks the access rule who is a contact point
+
     actor = getattr(request, "_vse_referrals_actor", None)
     if actor is None or actor.user is not request.user:
-        actor = request._vse_referrals_actor = actor_for_user(request.user)
+        actor = request._vse_referrals_actor = actor_for_user(request.user, client_address(request) or "")
     return actor
 
 

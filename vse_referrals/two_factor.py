@@ -23,13 +23,11 @@ from django.urls import Resolver404, resolve, reverse
 from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from wagtail.log_actions import log
 
 from . import conf
 from .designations import is_network_administrator
 from .permissions import actor_for
 
-RESET_ACTION = "vse_referrals.reset_two_factor"
 APP_DEVICE_NAME = "Authenticator app"
 BACKUP_DEVICE_NAME = "Backup codes"
 BACKUP_CODES = 10
@@ -82,18 +80,18 @@ def new_backup_codes(user):
     return codes
 
 
-def reset(user, by=None):
+def reset(user, request=None):
     """Remove every second factor of `user`: they set up again at their next sign-in, and are told
-    by e-mail (a reset nobody asked for is how an account takeover would start). Wagtail's log
-    (Reports, Site history) records who reset whose; `by` is None from the command line."""
-    from . import notifications
+    by e-mail (a reset nobody asked for is how an account takeover would start). The audit log
+    records who reset it (`request`'s user; none: a command)."""
+    from . import audit, notifications
     from .accounts import TWO_FACTOR_RESET
+    from .models import AuditAction
 
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
-        # The entry names the account and the action only: no key, code or device is logged.
-        log(instance=user, action=RESET_ACTION, user=by)
+        audit.record(AuditAction.TWO_FACTOR_RESET, request=request, on=user)
         if user.email:
             notifications.queue(user, TWO_FACTOR_RESET)
 

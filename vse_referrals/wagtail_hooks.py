@@ -6,7 +6,7 @@ from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail_modeladmin.options import modeladmin_register
 
-from . import admin_urls, designations, permissions, two_factor
+from . import admin_urls, audit, permissions
 from .components import InboxPanel, PendingDesignationsPanel, StaleProfilesPanel
 from .menu import ReferralsMenuItem
 from .modeladmin import ReferralNetworkAdminGroup
@@ -62,5 +62,4 @@ def construct_homepage_panels(request, panels):
 
 @hooks.register("register_log_actions")
 def register_log_actions(actions):
-    actions.register_action(designations.CONFIRM_ACTION, _("Confirm designation"), _("Designation confirmed"))
-    actions.register_action(two_factor.RESET_ACTION, _("Reset two-step verification"), _("Two-step verification reset"))
+    audit.register_log_actions(actions)

@@ -25,12 +25,13 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from . import attachments, conf, notifications
+from . import attachments, audit, conf, notifications
 from .models import (
     AWAITING_ANSWER,
     CLOSED_STATUSES,
     CONTACT_CLOCK,
     OPEN_STATUSES,
+    AuditAction,
     CaseAttachment,
     CaseEvent,
     CaseMessage,
@@ -457,6 +458,12 @@ def perform(case, name, actor=None, *, reason="", outcome="", now=None):
             detail=reason,
             created_at=now,
         )
+        audit.record(
+            AuditAction.TRANSITION,
+            actor=actor,
+            on=case,
+            data={"transition": name, "from": current.status, "to": change.target},
+        )
         if transition.reason_in_conversation:
             CaseMessage.objects.create(case=case, author=user, organisation=organisation, body=sanitize_html(reason))
         case.refresh_from_db()
@@ -493,7 +500,10 @@ def open_if_receiver(case, actor):
 
 
 def record_view(case, actor):
-    CaseEvent.objects.create(case=case, kind=EventKind.VIEWED, actor=actor.user, organisation=actor.organisation)
+    # No savepoint: the timeline's entry and the audit log's stand or fall together.
+    with transaction.atomic(savepoint=False):
+        CaseEvent.objects.create(case=case, kind=EventKind.VIEWED, actor=actor.user, organisation=actor.organisation)
+        audit.record(AuditAction.CASE_VIEWED, actor=actor, on=case)
 
 
 def _lock_unless_closed(case):
@@ -523,6 +533,7 @@ def add_message(case, actor, body_html):
         _lock_unless_closed(case)
         message = CaseMessage.objects.create(case=case, author=actor.user, organisation=actor.organisation, body=body)
         CaseEvent.objects.create(case=case, kind=EventKind.MESSAGE, actor=actor.user, organisation=actor.organisation)
+        audit.record(AuditAction.MESSAGE_SENT, actor=actor, on=case, data={"message": str(message.pk)})
         notifications.notify(case, _told(case, [_other(side)]), EventKind.MESSAGE)
     return message
 
@@ -555,6 +566,7 @@ def add_attachment(case, actor, upload, content_type):
         CaseEvent.objects.create(
             case=case, kind=EventKind.ATTACHMENT, actor=actor.user, organisation=actor.organisation
         )
+        audit.record(AuditAction.ATTACHMENT_ADDED, actor=actor, on=case, data={"attachment": str(attachment.pk)})
         notifications.notify(case, _told(case, [_other(side)]), EventKind.ATTACHMENT)
     return attachment
 
@@ -564,6 +576,10 @@ def _other(side):
 
 
 def record_download(attachment, actor):
-    CaseEvent.objects.create(
-        case=attachment.case, kind=EventKind.DOWNLOADED, actor=actor.user, organisation=actor.organisation
-    )
+    with transaction.atomic(savepoint=False):
+        CaseEvent.objects.create(
+            case=attachment.case, kind=EventKind.DOWNLOADED, actor=actor.user, organisation=actor.organisation
+        )
+        audit.record(
+            AuditAction.ATTACHMENT_DOWNLOADED, actor=actor, on=attachment.case, data={"attachment": str(attachment.pk)}
+        )

@@ -15,7 +15,7 @@ def confirm_existing_designations(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('vse_referrals', '0008_priority_rank'),
+        ('vse_referrals', '0009_audit_log'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

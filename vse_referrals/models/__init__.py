@@ -1,3 +1,4 @@
+from .audit import AuditAction, AuditChainHead, AuditEntry, can_view_audit_log
 from .directory import (
     LocationVisibility,
     MemberDirectoryPage,
@@ -49,6 +50,10 @@ from .vocabularies import (
 )
 
 __all__ = [
+    "AuditAction",
+    "AuditChainHead",
+    "AuditEntry",
+    "can_view_audit_log",
     "VOCABULARIES",
     "AccessChannel",
     "AccessibilityFeature",

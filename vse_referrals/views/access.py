@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from .. import permissions
+from .. import audit, permissions
 from ..models import Side
 
 
@@ -35,7 +35,17 @@ class ContactPointRequiredMixin(WagtailAdminTemplateMixin):
 
 
 class CaseMixin(ContactPointRequiredMixin):
-    """Resolves `case_id` through the access rule; sets `case` and the user's `side`."""
+    """Resolves `case_id` through the access rule; sets `case` and the user's `side`.
+
+    Every 404 on a case URL (not a party, no organisation, a file or transition the case does not
+    have) is recorded in the audit log with the case id from the URL."""
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except Http404:
+            audit.record_denied_case_request(request, kwargs["case_id"])
+            raise
 
     def resolve(self, case_id, **kwargs):
         self.case = self.actor.get_case(case_id)

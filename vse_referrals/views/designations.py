@@ -73,7 +73,7 @@ class ConfirmDesignationView(ContactPointRequiredMixin, TemplateView):
             messages.error(request, gettext("The confirmation was incomplete: nothing was changed. Try again."))
             return redirect("vse_referrals:confirm_designation", self.designation.pk)
         try:
-            designations.confirm(self.designation, by=request.user, seen=form.cleaned_data["seen"])
+            designations.confirm(self.designation, by=request.user, seen=form.cleaned_data["seen"], request=request)
         except ValidationError as refusal:
             messages.error(request, " ".join(refusal.messages))
             return redirect(self.list_url())
