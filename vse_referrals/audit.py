@@ -5,8 +5,8 @@ Where each action is recorded, once:
   transaction as the action (an action rolled back leaves no entry);
 - denied case requests (any 404 on a case, message or file URL): `views.access.CaseMixin`, with
   the case id from the URL and nothing else, committed although the answer is an error;
-- exports of listings and reports: `RecordExportMixin` on the views that export;
-- designations: the contact point views of `vse_referrals.modeladmin`;
+- exports of listings and reports: `exports.as_spreadsheet`, where every export starts;
+- designations (saved, ended, removed, confirmed): `vse_referrals.designations`, whatever the path;
 - two-step resets: `two_factor.reset`.
 
 The client address is the actor's (`permissions.actor_for(request)` reads it through the
@@ -58,20 +58,6 @@ def record_denied_case_request(request, case_id):
     """A request for a case URL answered 404: who asked, from where, for which id (the case may
     not exist; nothing about it is read)."""
     return record(AuditAction.ACCESS_DENIED, request=request, on=ReferralCase, object_id=case_id)
-
-
-class RecordExportMixin:
-    """For views with Wagtail's spreadsheet export: the export is recorded with its format (not
-    its rows) before the file is written."""
-
-    def as_spreadsheet(self, queryset, spreadsheet_format):
-        record(
-            AuditAction.EXPORTED,
-            request=self.request,
-            on=getattr(queryset, "model", None),
-            data={"export": str(self.get_page_title()), "format": spreadsheet_format},
-        )
-        return super().as_spreadsheet(queryset, spreadsheet_format)
 
 
 # How Wagtail's log views (Reports > Site history) show the entries --------------------------

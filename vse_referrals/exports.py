@@ -5,7 +5,8 @@ Wagtail's own (site history, aging and locked pages, workflows, redirects, form 
 is written by Wagtail's `SpreadsheetExportMixin`. Wagtail leaves formula injection to whoever
 opens the file and offers no hook for a cell, so `install()` (run once from `AppConfig.ready`)
 gives that mixin the two writers below: every heading and value of every CSV and XLSX export
-goes through `spreadsheet_cell`. Every export starts at `SpreadsheetExportMixin.as_spreadsheet`.
+goes through `spreadsheet_cell`. Every export starts at `SpreadsheetExportMixin.as_spreadsheet`,
+which records it in the audit log (the export and its format, never its rows).
 """
 
 import csv
@@ -14,6 +15,9 @@ import datetime
 from django.utils.functional import Promise
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from wagtail.admin.views.mixins import Echo, ExcelDateFormatter, SpreadsheetExportMixin
+
+from . import audit
+from .models import AuditAction
 
 # OWASP "CSV Injection": no cell may begin with these (tab, carriage return, line feed; null as
 # in ASVS 1.2.10); a spreadsheet reads a cell that begins with a single quote as text.
@@ -75,7 +79,24 @@ def write_xlsx(self, queryset, output):
     workbook.save(output)
 
 
-SAFE_WRITERS = {"stream_csv": stream_csv, "write_xlsx": write_xlsx}
+def as_spreadsheet(self, queryset, spreadsheet_format):
+    """Wagtail's dispatch to the writer of the format, after recording the export: every export of
+    the admin, this app's and Wagtail's own reports alike."""
+    title = self.get_page_title() if hasattr(self, "get_page_title") else ""
+    audit.record(
+        AuditAction.EXPORTED,
+        request=self.request,
+        on=getattr(queryset, "model", None),
+        data={"export": str(title), "format": spreadsheet_format},
+    )
+    if spreadsheet_format == self.FORMAT_CSV:
+        return self.write_csv_response(queryset)
+    if spreadsheet_format == self.FORMAT_XLSX:
+        return self.write_xlsx_response(queryset)
+    return None  # as Wagtail: an unknown format exports nothing
+
+
+SAFE_WRITERS = {"as_spreadsheet": as_spreadsheet, "stream_csv": stream_csv, "write_xlsx": write_xlsx}
 
 
 def install():

@@ -23,12 +23,11 @@ from wagtail_modeladmin.views import (
     DeleteView,
     EditView,
     HistoryView,
-    IndexView,
     InspectView,
     InstanceSpecificView,
 )
 
-from . import audit, designations, permissions, two_factor
+from . import designations, permissions, two_factor
 from .forms import ConfirmDesignationForm, ContactPointForm, OrganisationForm
 from .models import ContactPoint, Organisation, ReferralCase, Status
 
@@ -93,15 +92,10 @@ class OrganisationInspectView(InspectView):
         )
 
 
-class ExportRecordingIndexView(audit.RecordExportMixin, IndexView):
-    pass
-
-
 class OrganisationAdmin(ModelAdmin):
     model = Organisation
     history_view_class = PermittedHistoryView
     delete_view_class = ProtectedDeleteView
-    index_view_class = ExportRecordingIndexView
     menu_label = _("Organisations")
     menu_icon = "group"
     permission_helper_class = ManagementPermissionHelper
@@ -426,7 +420,6 @@ class ReferralOverviewAdmin(ModelAdmin):
     model = ReferralCase
     history_view_class = PermittedHistoryView
     menu_label = _("Referral overview")
-    index_view_class = ExportRecordingIndexView
     menu_icon = "list-ul"
     permission_helper_class = OverviewPermissionHelper
     list_display = ("reference", "from_organisation", "to_organisation", "priority", "status", "sent", "deadline")

@@ -15,7 +15,6 @@ from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.reports import ReportView
 from wagtail.permission_policies.pages import PagePermissionPolicy
 
-from ..audit import RecordExportMixin
 from ..models import MemberDirectoryPage, MemberOrganisationPage, MemberService
 
 SEPARATOR = "; "
@@ -108,7 +107,7 @@ def service_row(service):
     }
 
 
-class DirectoryServicesReportView(RecordExportMixin, ReportView):
+class DirectoryServicesReportView(ReportView):
     page_title = _("Directory services")
     header_icon = "table"
     index_url_name = URL_NAME
