@@ -135,3 +135,74 @@ def test_a_password_rehashed_at_sign_in_is_not_a_change(sender, sent, settings):
     assert sent(sign_in_check) == []
     sender.refresh_from_db()
     assert sender.password != stored and sender.password.startswith("pbkdf2_")  # it was re-hashed and saved
+
+
+# Nobody sets a point of contact's password or e-mail address but themselves ----------------------
+
+
+def user_edit_data(client, url):
+    """What Wagtail's user edit form posts unchanged (its inputs and selects as shown)."""
+    form = BeautifulSoup(client.get(url).content, "html.parser").select_one("form[method=post]")
+    data = {
+        field["name"]: field.get("value", "")
+        for field in form.select("input[name]")
+        if field.get("type") not in ("checkbox", "radio", "password")
+    }
+    data.update({field["name"]: field.get("value", "on") for field in form.select("input[type=checkbox][checked]")})
+    for select in form.select("select[name]"):
+        data[select["name"]] = [option.get("value", "") for option in select.select("option[selected]")]
+    return data
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+        {"email": "attacker@example.org"},
+        {"email": "ATTACKER@example.org", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    ],
+    ids=["password", "email", "both"],
+)
+def test_an_administrator_cannot_take_over_a_point_of_contacts_account(client, sender, change, sent):
+    from vse_referrals.models import AuditAction, AuditEntry
+
+    admin = builders.make_superuser("takeover-admin")
+    client.force_login(admin)
+    url = reverse("wagtailusers_users:edit", args=[sender.pk])
+    data = {**user_edit_data(client, url), **change}
+    password, email = sender.password, sender.email
+
+    response = None
+
+    def post():
+        nonlocal response
+        response = client.post(url, data, follow=True)
+
+    assert sent(post) == []
+    sender.refresh_from_db()
+    assert (sender.password, sender.email) == (password, email)
+    assert "only they can change their password or e-mail address" in response.content.decode()
+    refused = AuditEntry.objects.get(action=AuditAction.CREDENTIALS_CHANGE_REFUSED)
+    assert (refused.user_id, refused.object_id) == (admin.pk, str(sender.pk))
+
+
+def test_an_administrator_still_edits_the_rest_of_a_point_of_contacts_account(client, sender):
+    client.force_login(builders.make_superuser("takeover-admin"))
+    url = reverse("wagtailusers_users:edit", args=[sender.pk])
+    data = {**user_edit_data(client, url), "first_name": "Renamed"}
+    assert client.post(url, data).status_code == 302
+    sender.refresh_from_db()
+    assert sender.first_name == "Renamed"
+
+
+def test_a_pending_point_of_contact_is_protected_too_and_other_users_are_not(client, org_b):
+    admin = builders.make_superuser("takeover-admin")
+    pending = builders.make_pending_contact_point(org_b, username="pending-poc", proposed_by=admin)
+    someone = builders.make_user("not-a-contact-point")
+    client.force_login(admin)
+    for user, refused in ((pending, True), (someone, False)):
+        url = reverse("wagtailusers_users:edit", args=[user.pk])
+        data = {**user_edit_data(client, url), "email": f"new-{user.pk}@example.org"}
+        client.post(url, data)
+        user.refresh_from_db()
+        assert (user.email == f"new-{user.pk}@example.org") is not refused

@@ -457,20 +457,52 @@ def test_unknown_designation_ids_are_not_found(client, people):
 
 
 def test_a_change_that_grants_more_waits_for_confirmation_again(client, people, org_a):
+    """A designation not yet in force, given a later end: all of it waits for a second person."""
     designation = builders.designate(
-        people["designated"], org_a, ContactPoint.Role.DEPUTY, started_ago=timedelta(days=2), ends_in=timedelta(days=9)
+        people["designated"], org_a, ContactPoint.Role.DEPUTY, starts_in=timedelta(days=2), ends_in=timedelta(days=9)
     )
     client.force_login(people["proposer"])
     longer = form_data(
         org_a,
         people["designated"],
         active_from=admin_datetime(designation.active_from),
-        active_until=admin_datetime(timezone.now() + timedelta(days=900)),
+        active_until=admin_datetime(timezone.now() + timedelta(days=90)),
     )
     assert client.post(edit_url(designation), longer).status_code == 302
     designation.refresh_from_db()
     assert (designation.is_confirmed, designation.proposed_by) == (False, people["proposer"])
-    assert not permissions.organisations_for_user(people["designated"]).exists()
+    assert ContactPoint.objects.filter(user=people["designated"]).count() == 1
+
+
+def test_extending_a_designation_in_force_keeps_it_and_proposes_the_extension(client, people, org_a):
+    designation = builders.designate(
+        people["designated"], org_a, ContactPoint.Role.DEPUTY, started_ago=timedelta(days=2), ends_in=timedelta(days=9)
+    )
+    confirmed_end = designation.active_until
+    client.force_login(people["proposer"])
+    longer = form_data(
+        org_a,
+        people["designated"],
+        active_from=admin_datetime(designation.active_from),
+        active_until=admin_datetime(timezone.now() + timedelta(days=90)),
+    )
+    response = client.post(edit_url(designation), longer, follow=True)
+    assert "stays in force until" in response.content.decode()
+    designation.refresh_from_db()
+    # The confirmed designation stays as it was, in force: the deputy keeps acting meanwhile.
+    assert (designation.is_confirmed, designation.active_until) == (True, confirmed_end)
+    assert list(permissions.organisations_for_user(people["designated"])) == [org_a]
+    extension = ContactPoint.objects.exclude(pk=designation.pk).get(user=people["designated"])
+    assert (extension.is_confirmed, extension.proposed_by, extension.active_from) == (
+        False,
+        people["proposer"],
+        confirmed_end,
+    )
+    assert extension.active_until > confirmed_end
+    assert Notification.objects.filter(kind=designations.PROPOSED).exists()  # told like any proposal
+    designations.confirm(extension, by=people["primary"])
+    extension.refresh_from_db()
+    assert extension.is_confirmed
 
 
 def test_a_change_that_grants_less_takes_effect_at_once(client, people, org_a):
@@ -588,3 +620,36 @@ def test_the_dashboard_panel_asks_the_access_rule_once(client, people, pending):
         and 'FROM "vse_referrals_organisation"' in query["sql"]
     ]
     assert len(access_rule) == 1
+
+
+def test_a_designation_saved_unchanged_tells_nobody_and_records_nothing(client, people, org_a):
+    """The admin's form keeps minutes: the seconds of the stored times are not a change."""
+    designation = builders.designate(
+        people["designated"], org_a, ContactPoint.Role.DEPUTY, started_ago=timedelta(days=2), ends_in=timedelta(days=9)
+    )
+    assert designation.active_from.second or designation.active_from.microsecond  # what the form drops
+    client.force_login(people["proposer"])
+    unchanged = form_data(
+        org_a,
+        people["designated"],
+        active_from=admin_datetime(designation.active_from),
+        active_until=admin_datetime(designation.active_until),
+    )
+    audited = AuditEntry.objects.count()
+    assert client.post(edit_url(designation), unchanged).status_code == 302
+    assert not Notification.objects.filter(kind__startswith="designation-").exists()
+    assert AuditEntry.objects.count() == audited
+
+
+def test_a_network_administrator_sees_the_designations_awaiting_them_on_the_dashboard(client, people, pending):
+    home = reverse("wagtailadmin_home")
+    confirm = reverse("vse_referrals_contactpoint_modeladmin_confirm", args=[pending.pk])
+    client.force_login(people["second_admin"])
+    page = BeautifulSoup(client.get(home).content, "html.parser")
+    panel = page.select_one("#vse-referrals-pending-designations-section")
+    assert panel is not None and panel.find("a", href=confirm)
+    assert "Organisation A" in panel.get_text()
+    # Not to the administrator who proposed it, nor to someone who may not confirm.
+    for user in (people["proposer"], people["bystander"]):
+        client.force_login(user)
+        assert 'id="vse-referrals-pending-designations-section"' not in client.get(home).content.decode()

@@ -8,6 +8,13 @@ saw to X-Forwarded-For, the client is the entry that many places from the end, a
 puts in the header itself is ignored. Written here because django-ipware's proxy count assumes
 the proxies list themselves in the header, which nginx's `proxy_add_x_forwarded_for` does not.
 
+Nobody changes a point of contact's password or e-mail address but themselves
+(`refuse_credential_takeover`, run before Wagtail's user edit view): otherwise an administrator
+could set them, sign in as the point of contact and read their member's cases without the second
+person a designation needs. A lost password is reset by the user through the sign-in page's
+"forgotten password" (to the address on record); an account nobody can reach any more is ended
+and a new one designated, which needs four eyes. A refused attempt is in the audit log.
+
 Notices: when the password or
 the e-mail address of a user who acts for an organisation changes, they are told by e-mail (the
 old address too, when the address changed), so a takeover of the account does not go unseen.
@@ -18,11 +25,15 @@ secret: what changed, when, and whom to tell if it was not them. Changes made wi
 Wagtail changes credentials that way.
 """
 
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 
-from . import conf, notifications
+from . import audit, conf, notifications
+from .models import AuditAction, ContactPoint
 from .permissions import actor_for_user
 
 
@@ -64,3 +75,25 @@ def notify_credential_changes(sender, instance, created, **kwargs):
     if (before["email"] or "").lower() != (instance.email or "").lower():
         for address in {instance.email, before["email"]} - {"", None}:  # the new address and the old one
             notifications.queue(instance, EMAIL_CHANGED, address=address)
+
+
+def refuse_credential_takeover(request, user):
+    """Wagtail's `before_edit_user` hook: someone else's edit of a point of contact's account may not
+    set its password or change its e-mail address (see the module's docstring). Returns the answer
+    that refuses a POST that tries (nothing saved), or None to let Wagtail go on."""
+    if user.pk == request.user.pk or not ContactPoint.objects.not_ended().filter(user=user).exists():
+        return None
+    explanation = _(
+        "%(user)s is a point of contact: only they can change their password or e-mail address "
+        "(a forgotten password is reset from the sign-in page, to the address on record). If they "
+        "cannot be reached, end their designation and designate someone else."
+    ) % {"user": user.get_full_name() or user.get_username()}
+    if request.method != "POST":
+        messages.info(request, explanation)
+        return None
+    new_email = (request.POST.get("email", user.email) or "").strip().lower()
+    if not request.POST.get("password1") and new_email == (user.email or "").lower():
+        return None
+    audit.record(AuditAction.CREDENTIALS_CHANGE_REFUSED, request=request, on=user)
+    messages.error(request, _("Nothing was saved.") + " " + explanation)
+    return redirect(request.get_full_path())

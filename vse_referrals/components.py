@@ -64,19 +64,30 @@ class StaleProfilesPanel(Component):
 
 
 class PendingDesignationsPanel(Component):
-    """Designations of the member that its primary point of contact may confirm (four eyes)."""
+    """Designations awaiting the user's confirmation (four eyes): of their member, for its primary
+    point of contact; of every member, for a network administrator."""
 
     name = "vse_referrals_pending_designations"
     order = 40
     template_name = "vse_referrals/panels/pending_designations.html"
 
-    def __init__(self, pending):
+    class Media:
+        css = {"all": ["vse_referrals/css/referrals.css"]}
+
+    def __init__(self, pending, for_administrator=False):
         self.pending = pending
+        self.for_administrator = for_administrator
 
     @classmethod
     def for_actor(cls, actor):
-        pending = list(designations.pending_to_confirm(actor)[: conf.get("DASHBOARD_LIMIT")])
+        limit = conf.get("DASHBOARD_LIMIT")
+        if designations.is_network_administrator(actor.user):
+            pending = list(designations.awaiting_administrator(actor.user)[:limit])
+            return cls(pending, for_administrator=True) if pending else None
+        if not actor.is_contact_point:
+            return None
+        pending = list(designations.pending_to_confirm(actor)[:limit])
         return cls(pending) if pending else None
 
     def get_context_data(self, parent_context):
-        return {"pending": self.pending}
+        return {"pending": self.pending, "for_administrator": self.for_administrator}

@@ -151,16 +151,28 @@ def grants_more(before, after):
 
 
 def change(designation, by, request=None):
-    """Save the changes `by` made to `designation` and tell everyone concerned.
+    """Save the changes `by` made to `designation` and tell everyone concerned; returns what was saved.
 
     A change that grants more, or any change to a designation still awaiting confirmation, is a
-    new proposal by `by`: it waits for a second person's confirmation again.
+    new proposal by `by`: it waits for a second person's confirmation again. Only a later end of a
+    designation in force keeps it in force meanwhile: the extension is saved as a designation of
+    its own, from the confirmed end, awaiting confirmation (a deputy handling an emergency keeps
+    their access while the extension is confirmed).
     """
     _refuse_own(designation, by, _("You cannot change your own designation: another network administrator must do it."))
     with transaction.atomic():
         before = ContactPoint.objects.select_for_update().select_related("organisation").get(pk=designation.pk)
         if not _differs(before, designation):
             return designation
+        if needs_confirmation() and before.is_active() and _only_extends(before, designation):
+            extension = ContactPoint(
+                user=before.user,
+                organisation=before.organisation,
+                role=before.role,
+                active_from=before.active_until,
+                active_until=designation.active_until,
+            )
+            return designate(extension, by, request)
         if needs_confirmation() and (not before.is_confirmed or grants_more(before, designation)):
             designation.proposed_by, designation.confirmed_by, designation.confirmed_at = by, None, None
         designation.save()
@@ -232,6 +244,21 @@ def pending_to_confirm(actor):
     )
 
 
+def awaiting_administrator(user):
+    """The designations awaiting confirmation that the network administrator `user` may confirm:
+    every member's, except their own and the ones they proposed."""
+    if not is_network_administrator(user):
+        return ContactPoint.objects.none()
+    return (
+        ContactPoint.objects.pending()
+        .not_ended()
+        .exclude(user=user)
+        .exclude(proposed_by=user)
+        .select_related("user", "organisation", "proposed_by")
+        .order_by("active_from")
+    )
+
+
 def tell(designation, kind, by, *, also=()):
     """Queue the notice `kind` about `designation` to the member's other active points of contact
     and every network administrator, each once; `also` adds the points of contact of other
@@ -268,5 +295,28 @@ def _refuse_own(designation, by, message):
 
 
 def _differs(before, after):
-    fields = ("organisation_id", "role", "active_from", "active_until")
-    return any(getattr(before, name) != getattr(after, name) for name in fields)
+    """Whether anything a designation grants differs; times to the minute, as the admin's form keeps
+    them (a form saved unchanged changes nothing and tells nobody)."""
+    return _granted(before) != _granted(after)
+
+
+def _granted(designation):
+    def minute(moment):
+        return moment.replace(second=0, microsecond=0) if moment else None
+
+    return (
+        designation.organisation_id,
+        designation.role,
+        minute(designation.active_from),
+        minute(designation.active_until),
+    )
+
+
+def _only_extends(before, after):
+    """Whether `after` is `before` with a later end (or none), nothing else changed."""
+    same_otherwise = _granted(before)[:3] == _granted(after)[:3]
+    return (
+        same_otherwise
+        and before.active_until is not None
+        and (after.active_until is None or after.active_until > before.active_until)
+    )

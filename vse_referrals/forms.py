@@ -86,8 +86,11 @@ class ContactPointForm(WagtailAdminModelForm):
         if not commit:
             return designation
         if designation.pk:
-            return designations.change(designation, by=self.for_user, request=self.request)
-        return designations.designate(designation, by=self.for_user, request=self.request)
+            # What was saved: the designation, or an extension of it awaiting confirmation.
+            self.saved = designations.change(designation, by=self.for_user, request=self.request)
+        else:
+            self.saved = designations.designate(designation, by=self.for_user, request=self.request)
+        return self.saved
 
 
 class ConfirmDesignationForm(forms.Form):

@@ -153,7 +153,25 @@ class DesignationMessagesMixin:
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        if not self.instance.is_confirmed:
+        saved = form.saved  # the edited designation, or its extension saved apart (designations.change)
+        edited = getattr(self, "instance_pk", None)
+        if edited is not None and str(saved.pk) != str(edited):
+            messages.warning(
+                self.request,
+                _(
+                    "The extension of %(user)s's designation until %(until)s awaits a second person's "
+                    "confirmation: the member's primary point of contact or another network administrator. "
+                    "Until then the designation stays in force until %(end)s."
+                )
+                % {
+                    "user": saved.user_display,
+                    "until": date_format(timezone.localtime(saved.active_until), "DATETIME_FORMAT")
+                    if saved.active_until
+                    else _("no end date"),
+                    "end": date_format(timezone.localtime(saved.active_from), "DATETIME_FORMAT"),
+                },
+            )
+        elif not saved.is_confirmed:
             messages.warning(
                 self.request,
                 _(
@@ -161,7 +179,7 @@ class DesignationMessagesMixin:
                     "the member's primary point of contact or another network administrator. "
                     "The member's points of contact and the network administrators were told by e-mail."
                 )
-                % {"user": self.instance.user_display, "organisation": self.instance.organisation},
+                % {"user": saved.user_display, "organisation": saved.organisation},
             )
         if not self.instance.user.has_perm("wagtailadmin.access_admin"):
             messages.warning(

@@ -6,7 +6,7 @@ from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail_modeladmin.options import modeladmin_register
 
-from . import admin_urls, audit, permissions
+from . import accounts, admin_urls, audit, permissions
 from .components import InboxPanel, PendingDesignationsPanel, StaleProfilesPanel
 from .menu import ReferralsMenuItem
 from .modeladmin import ReferralNetworkAdminGroup
@@ -52,12 +52,17 @@ def construct_homepage_panels(request, panels):
     actor = permissions.actor_for(request)
     if actor.is_contact_point:
         panels.append(InboxPanel(actor))
-        pending_designations = PendingDesignationsPanel.for_actor(actor)
-        if pending_designations is not None:
-            panels.append(pending_designations)
+    pending_designations = PendingDesignationsPanel.for_actor(actor)
+    if pending_designations is not None:
+        panels.append(pending_designations)
     stale_profiles = StaleProfilesPanel.for_user(request.user)
     if stale_profiles is not None:
         panels.append(stale_profiles)
+
+
+@hooks.register("before_edit_user")
+def keep_contact_points_credentials_their_own(request, user):
+    return accounts.refuse_credential_takeover(request, user)
 
 
 @hooks.register("register_log_actions")

@@ -76,6 +76,7 @@ class AuditAction(models.TextChoices):
     DESIGNATION_DELETED = "vse_referrals.designation.delete", _("Contact point designation deleted")
     DESIGNATION_CONFIRMED = "vse_referrals.designation.confirm", _("Contact point designation confirmed")
     TWO_FACTOR_RESET = "vse_referrals.two_factor.reset", _("Two-step verification reset")
+    CREDENTIALS_CHANGE_REFUSED = "vse_referrals.account.refused", _("Change of a point of contact's sign-in refused")
 
 
 class AppendOnlyError(TypeError):
