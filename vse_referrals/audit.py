@@ -10,7 +10,7 @@ Where each action is recorded, once:
 - two-step resets: `two_factor.reset`.
 
 The client address is the actor's (`permissions.actor_for(request)` reads it through the
-proxy-aware `accounts.client_address`); the system (commands, the scheduler) has none.
+proxy-aware `addresses.client_address`); the system (commands, the scheduler) has none.
 """
 
 from contextlib import contextmanager

@@ -118,13 +118,13 @@ def check_login_throttling(app_configs, **kwargs):
 def check_client_address_behind_proxies(app_configs, **kwargs):
     """Behind a proxy, REMOTE_ADDR is the proxy's for everyone: throttling by it locks people out."""
     behind_proxy = bool(getattr(settings, "SECURE_PROXY_SSL_HEADER", None))
-    uses_ours = getattr(settings, "AXES_CLIENT_IP_CALLABLE", None) == "vse_referrals.accounts.client_address"
+    uses_ours = getattr(settings, "AXES_CLIENT_IP_CALLABLE", None) == "vse_referrals.addresses.client_address"
     if behind_proxy and "axes" in settings.INSTALLED_APPS and not (uses_ours and conf.get("PROXY_HOPS")):
         return [
             Warning(
                 "Sign-in throttling sees every visitor at the proxy's address: five wrong passwords "
                 "from anywhere would lock a point of contact out.",
-                hint="Set AXES_CLIENT_IP_CALLABLE = 'vse_referrals.accounts.client_address' and "
+                hint="Set AXES_CLIENT_IP_CALLABLE = 'vse_referrals.addresses.client_address' and "
                 "VSE_REFERRALS_PROXY_HOPS to the number of proxies that append to X-Forwarded-For.",
                 id="vse_referrals.W003",
             )

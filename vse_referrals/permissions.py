@@ -17,6 +17,7 @@ from django.http import Http404
 from django.utils.translation import gettext
 from guardian.shortcuts import assign_perm, get_objects_for_user, get_users_with_perms
 
+from .addresses import client_address
 from .models import ContactPoint, Organisation, ReferralCase, Side
 
 ACT_FOR_ORGANISATION = "vse_referrals.act_for_organisation"
@@ -112,7 +113,6 @@ def actor_for_user(user, client_address=""):
 
 def actor_for(request):
     """The actor of this request, resolved on first use and kept for the rest of the request."""
-    from .accounts import client_address  # accounts asks the access rule who is a contact point
 
     actor = getattr(request, "_vse_referrals_actor", None)
     if actor is None or actor.user is not request.user:

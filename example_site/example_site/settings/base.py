@@ -76,7 +76,7 @@ AXES_COOLOFF_TIME = timedelta(hours=1)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the hour runs from the lockout, not the last try
-AXES_CLIENT_IP_CALLABLE = "vse_referrals.accounts.client_address"  # see VSE_REFERRALS_PROXY_HOPS
+AXES_CLIENT_IP_CALLABLE = "vse_referrals.addresses.client_address"  # see VSE_REFERRALS_PROXY_HOPS
 AXES_LOCKOUT_TEMPLATE = "vse_referrals/lockout.html"
 # vse_referrals: the name authenticator apps show next to the code.
 OTP_TOTP_ISSUER = "VSE intranet"
