@@ -67,7 +67,8 @@ WRITER_METHODS = ("as_spreadsheet", "write_csv_response", "write_xlsx_response",
 
 
 def is_safe(cell):
-    return not (isinstance(cell, str) and cell.startswith(FORMULA_TRIGGERS))
+    """Text that starts no formula (a minus alone, the listings' "no value", starts none)."""
+    return not (isinstance(cell, str) and cell.startswith(FORMULA_TRIGGERS) and cell != "-")
 
 
 # The function --------------------------------------------------------------------------------
@@ -84,7 +85,7 @@ def test_control_characters_are_dropped_before_the_check():
 
 
 @pytest.mark.parametrize(
-    "text", [*SEPARATOR_PAYLOADS, "Victim Support Europe", "Brottsofferstöd", "116 006", "a=b", "x-1", ""]
+    "text", [*SEPARATOR_PAYLOADS, "Victim Support Europe", "Brottsofferstöd", "116 006", "a=b", "x-1", "", "-"]
 )
 def test_other_text_is_unchanged(text):
     assert spreadsheet_cell(text) == text

@@ -23,6 +23,8 @@ from .models import AuditAction
 # in ASVS 1.2.10); a spreadsheet reads a cell that begins with a single quote as text.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
 TEXT_PREFIX = "'"
+# What the listings show for no value: a minus alone starts no formula, and "'-" would read oddly.
+EMPTY_VALUE = "-"
 
 
 def spreadsheet_cell(value):
@@ -35,6 +37,8 @@ def spreadsheet_cell(value):
     if not isinstance(value, str):
         return value
     value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if value == EMPTY_VALUE:
+        return value
     return TEXT_PREFIX + value if value.startswith(FORMULA_TRIGGERS) else value
 
 
