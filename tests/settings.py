@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "vse_referrals",
     "guardian",
     "django_countries",
+    "django_tasks_db",
     "wagtail_modeladmin",
     "axes",
     "django_otp",

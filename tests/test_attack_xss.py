@@ -502,7 +502,7 @@ def test_notification_emails_are_plain_text(network, db):
     mail.outbox = []
     case = network["cases"][0]
     for kind in HEADLINES:
-        notifications.deliver(Notification.objects.create(case=case, recipient=network["sender"], kind=kind))
+        notifications.deliver(Notification.objects.create(case=case, recipient=network["sender"], kind=kind).pk)
     assert len(mail.outbox) == len(HEADLINES)
     for message in mail.outbox:
         assert message.content_subtype == "plain"

@@ -23,6 +23,7 @@
 | SESSION_MAX_HOURS | 12 | ... and this long after signing in, whatever their activity |
 | TWO_FACTOR_REQUIRED | True | points of contact (and who designates them) enter an app code at sign-in |
 | DESIGNATIONS_NEED_CONFIRMATION | True | designations take effect once a second person confirms (designations.py) |
+| NOTIFICATION_LEASE_MINUTES | 10 | a worker's claim on an e-mail; after it another sends it (above EMAIL_TIMEOUT) |
 | PROXY_HOPS | 0 | reverse proxies in front of Django that append to X-Forwarded-For (for sign-in throttling) |
 
 MAP_TILES turns on a raster tile background under the directory map, e.g.
@@ -74,6 +75,7 @@ DEFAULTS = {
     "SESSION_IDLE_MINUTES": 30,
     "SESSION_MAX_HOURS": 12,
     "PROXY_HOPS": 0,
+    "NOTIFICATION_LEASE_MINUTES": 10,
     "TWO_FACTOR_REQUIRED": True,
     "DESIGNATIONS_NEED_CONFIRMATION": True,
 }

@@ -6,20 +6,34 @@ priority, the deadline and a link. It never carries personal data, so a mailbox,
 a log that sees it learns nothing about the victim. E-mails wait in the `Notification` outbox and
 are sent by a task after the transition has committed: a mail outage neither blocks nor loses
 anything (`send_referral_reminders` retries what is still unsent).
+
+The outbox row is the unit of delivery, whoever sends it (the task on any number of workers, or
+the cron's retry): `deliver` claims the row, sends, then marks it sent, in that order. The claim is
+one conditional UPDATE, so of two workers racing for a row exactly one wins; a claim lasts
+VSE_REFERRALS_NOTIFICATION_LEASE_MINUTES, after which a worker that died mid-send is presumed dead
+and the row is sent by the next run. Delivery is therefore at least once: a worker that dies after
+the mail server accepted the message but before its UPDATE marking the row sent (or a mail server
+that fails after accepting it) leaves it to be sent again once the lease has expired. Nothing runs
+between the send and the mark, so that window is one database round trip.
 """
 
 import logging
-from datetime import datetime
+import os
+import socket
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
+from . import conf
 from .models import ContactPoint, Notification
 
 logger = logging.getLogger(__name__)
@@ -62,48 +76,104 @@ def notify(case, organisations, kind):
 
 
 def queue(recipient, kind, *, case=None, address="", details=None):
-    """Put one e-mail in the outbox; it is sent once the current transaction has committed."""
+    """Put one e-mail in the outbox; it is enqueued once the current transaction has committed.
+
+    `robust`: a task backend that fails to enqueue after the commit must not turn a committed
+    transition into an error page; the row stays unsent and the cron's retry sends it.
+    """
     notification = Notification.objects.create(
         case=case, recipient=recipient, kind=kind, address=address, details=details or {}
     )
-    transaction.on_commit(lambda pk=notification.pk: deliver_notification.enqueue(pk))
+    transaction.on_commit(lambda pk=notification.pk: deliver_notification.enqueue(pk), robust=True)
     return notification
 
 
 @task()
 def deliver_notification(notification_id):
-    notification = (
-        Notification.objects.select_related("case__sending_organisation", "case__receiving_organisation", "recipient")
-        .filter(pk=notification_id, sent_at__isnull=True)
-        .first()
-    )
-    if notification:
-        deliver(notification)
+    return deliver(notification_id)
 
 
-def deliver(notification):
+def deliver(notification_id):
+    """Claim, send, mark sent, in that order; True if this call sent the e-mail.
+
+    Returns False without sending when the row is sent, given up or claimed by a live worker.
+    """
+    claimed_by = claim(notification_id)
+    if claimed_by is None:
+        return False
+    notification = Notification.objects.select_related(
+        "case__sending_organisation", "case__receiving_organisation", "recipient"
+    ).get(pk=notification_id)
     try:
         subject, body = render_notification(notification)
         address = notification.address or notification.recipient.email
         send_mail(subject, body, None, [address], fail_silently=False)
     except Exception as error:  # noqa: BLE001  (kept in the outbox and retried; never re-raised with an address)
-        Notification.objects.filter(pk=notification.pk).update(
-            attempts=notification.attempts + 1, last_error=type(error).__name__[:100]
-        )
-        logger.warning(
-            "Referral notification %s not sent (%s); it will be retried.", notification.pk, type(error).__name__
-        )
+        release(notification_id, claimed_by, error)
         return False
-    Notification.objects.filter(pk=notification.pk).update(sent_at=timezone.now(), attempts=notification.attempts + 1)
+    mark_sent(notification_id)
     return True
 
 
-def retry_undelivered():
-    """Send again what a mail outage held back; returns how many were sent."""
-    pending = Notification.objects.filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS).select_related(
-        "case__sending_organisation", "case__receiving_organisation", "recipient"
+def claim(notification_id):
+    """Take the row for sending: the claim's token, or None if another may not take it now.
+
+    One conditional UPDATE: the database applies concurrent updates of a row one after the other
+    and re-checks the condition, so of two workers exactly one wins. The token (host, process and a
+    random part) lets only the claim's holder release it; no state is kept in the process.
+    """
+    now = timezone.now()
+    token = f"{socket.gethostname()[:32]}:{os.getpid()}:{get_random_string(12)}"
+    won = _claimable(now).filter(pk=notification_id).update(claimed_at=now, claimed_by=token)
+    return token if won else None
+
+
+def mark_sent(notification_id):
+    """The one statement after the send: the smaller this step, the smaller the window for a duplicate."""
+    Notification.objects.filter(pk=notification_id).update(sent_at=timezone.now(), attempts=F("attempts") + 1)
+
+
+def release(notification_id, claimed_by, error):
+    """A send that failed: count the attempt and free the row at once for the next retry."""
+    Notification.objects.filter(pk=notification_id, claimed_by=claimed_by).update(
+        attempts=F("attempts") + 1, last_error=type(error).__name__[:100], claimed_at=None
     )
-    return sum(deliver(notification) for notification in pending)
+    logger.warning("Referral notification %s not sent (%s); it will be retried.", notification_id, type(error).__name__)
+
+
+def lease():
+    return timedelta(minutes=conf.get("NOTIFICATION_LEASE_MINUTES"))
+
+
+def _still_to_send():
+    return Notification.objects.filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
+
+
+def _claimable(now):
+    """Still to send and not claimed, or claimed by a worker presumed dead (its lease expired)."""
+    return _still_to_send().filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - lease()))
+
+
+def retry_undelivered():
+    """Send again what a mail outage held back, or a worker that died left claimed past its lease;
+    returns how many were sent."""
+    waiting = _claimable(timezone.now()).order_by("created_at").values_list("pk", flat=True)
+    return sum(deliver(pk) for pk in list(waiting))
+
+
+def oldest_unsent_age(now=None):
+    """How long the oldest e-mail still to be sent has waited (a timedelta), None if none waits.
+
+    For health checks: it grows when no worker runs, the mail server refuses, or the cron stops.
+    E-mails given up after MAX_ATTEMPTS are not counted (see `undeliverable_count`).
+    """
+    oldest = _still_to_send().order_by("created_at").values_list("created_at", flat=True).first()
+    return None if oldest is None else (now or timezone.now()) - oldest
+
+
+def undeliverable_count():
+    """E-mails given up after MAX_ATTEMPTS failed sends (each needs a look at its `last_error`)."""
+    return Notification.objects.filter(sent_at__isnull=True, attempts__gte=MAX_ATTEMPTS).count()
 
 
 def render_notification(notification):

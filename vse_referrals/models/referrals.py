@@ -614,6 +614,10 @@ class Notification(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=100, blank=True)
+    # The claim of the worker sending it now (notifications.claim): no other sends it until the
+    # claim is released or older than VSE_REFERRALS_NOTIFICATION_LEASE_MINUTES.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=64, blank=True)
 
     class Meta:
         default_permissions = ()

@@ -16,6 +16,7 @@ INSTALLED_APPS = [
     "vse_referrals",  # vse_referrals
     "guardian",  # vse_referrals: per-organisation object permissions
     "django_countries",  # vse_referrals: ISO 3166-1 countries
+    "django_tasks_db",  # vse_referrals: queue of the e-mail worker (production's TASKS backend)
     "wagtail_modeladmin",  # vse_referrals: network administration
     "axes",  # vse_referrals: login throttling
     "django_otp",  # vse_referrals: two-step verification of points of contact
