@@ -181,3 +181,23 @@ def check_security_headers(app_configs, **kwargs):
             id="vse_referrals.W005",
         )
     ]
+
+
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+
+
+@register()
+def check_email_timeout(app_configs, **kwargs):
+    """A worker still waiting on a hung mail server when its claim expires could send an e-mail twice."""
+    lease_seconds = conf.get("NOTIFICATION_LEASE_MINUTES") * 60
+    timeout = getattr(settings, "EMAIL_TIMEOUT", None)
+    if settings.EMAIL_BACKEND == SMTP_BACKEND and (timeout is None or timeout >= lease_seconds):
+        return [
+            Warning(
+                f"EMAIL_TIMEOUT ({timeout}) is not below VSE_REFERRALS_NOTIFICATION_LEASE_MINUTES "
+                f"({lease_seconds} seconds): a hung mail server could make a worker send an e-mail twice.",
+                hint="Set EMAIL_TIMEOUT to a few tens of seconds (30 is a good value).",
+                id="vse_referrals.W006",
+            )
+        ]
+    return []

@@ -168,5 +168,5 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 # Encrypted attachments live here, outside MEDIA_ROOT; only the case download view serves them.
 VSE_REFERRALS_ATTACHMENT_ROOT = BASE_DIR / "private"
 # Notifications are sent by a task after each transition commits. The immediate backend runs it
-# in-process; production may use a database-backed worker instead (see the README).
+# in the request's process (demo, tests); production.py uses the database queue and its worker.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

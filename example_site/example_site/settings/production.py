@@ -38,6 +38,13 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"  # noqa: F405
 EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+# A mail server that hangs must not hold an e-mail past its claim (VSE_REFERRALS_NOTIFICATION_LEASE_MINUTES,
+# 10 by default): a worker still waiting when the claim expires could send it a second time.
+EMAIL_TIMEOUT = int(os.environ.get("DJANGO_EMAIL_TIMEOUT", "30"))
+
+# E-mails leave through the database queue of django-tasks-db, run by `manage.py db_worker`
+# (docs/deployment.md, "Background tasks"): a slow mail server never slows a request.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 # Comma-separated Fernet keys, newest first: the first encrypts, all decrypt (rotation).
 VSE_REFERRALS_ENCRYPTION_KEYS = [key for key in os.environ["VSE_REFERRALS_ENCRYPTION_KEYS"].split(",") if key]
