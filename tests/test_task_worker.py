@@ -5,12 +5,14 @@ TASKS is switched to django-tasks-db's backend and the worker runs as `manage.py
 The outbox row is the unit: claimed, sent, marked sent, in that order (vse_referrals.notifications).
 """
 
+import runpy
 import threading
 from datetime import timedelta
 from unittest import mock
 
 import pytest
 from django.core import mail
+from django.core.checks import run_checks
 from django.db import connection, transaction
 from django.utils import timezone
 from django_tasks_db.management.commands import db_worker
@@ -218,3 +220,37 @@ def test_two_workers_racing_on_the_same_rows_send_each_email_once(sender, receiv
     assert Notification.objects.filter(sent_at__isnull=True).count() == 0
     assert set(Notification.objects.values_list("attempts", flat=True)) == {1}
     assert email_tasks().exclude(status="SUCCESSFUL").count() == 0
+
+
+# Production settings ---------------------------------------------------------------------------
+
+
+def test_production_sends_emails_through_the_database_queue(monkeypatch):
+    environment = {
+        "DJANGO_SECRET_KEY": "placeholder-not-secret",
+        "WAGTAILADMIN_BASE_URL": "https://intranet.example.org",
+        "VSE_REFERRALS_ENCRYPTION_KEYS": "placeholder",
+    }
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("DJANGO_EMAIL_TIMEOUT", raising=False)
+    production = runpy.run_module("example_site.settings.production")
+
+    assert production["TASKS"] == DATABASE_QUEUE
+    assert "django_tasks_db" in production["INSTALLED_APPS"]
+    assert production["EMAIL_TIMEOUT"] < notifications.lease().total_seconds()
+
+
+@pytest.mark.parametrize(
+    "backend, timeout, warned",
+    [
+        ("django.core.mail.backends.smtp.EmailBackend", None, True),
+        ("django.core.mail.backends.smtp.EmailBackend", 600, True),
+        ("django.core.mail.backends.smtp.EmailBackend", 30, False),
+        ("django.core.mail.backends.locmem.EmailBackend", None, False),
+    ],
+)
+def test_a_mail_server_timeout_beyond_the_lease_is_warned(settings, backend, timeout, warned):
+    settings.EMAIL_BACKEND = backend
+    settings.EMAIL_TIMEOUT = timeout
+    assert ("vse_referrals.W006" in [message.id for message in run_checks()]) is warned
