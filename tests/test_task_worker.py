@@ -13,8 +13,9 @@ from unittest import mock
 import pytest
 from django.core import mail
 from django.core.checks import run_checks
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
+from django_tasks_db import DatabaseBackend
 from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 
@@ -105,6 +106,16 @@ def test_a_rolled_back_transition_queues_nothing(draft, sender, committed):
     run_worker()
     assert mail.outbox == []
     assert ReferralCase.objects.get(pk=draft.pk).status == Status.DRAFT
+
+
+def test_a_queue_failing_after_the_commit_loses_nothing_and_the_cron_sends(draft, sender, committed):
+    with mock.patch.object(DatabaseBackend, "enqueue", side_effect=OperationalError("the database went away")):
+        with committed():
+            case = workflow.perform(draft, "send", builders.acting(sender))  # no error page: it committed
+    assert ReferralCase.objects.get(pk=case.pk).status == Status.REQUESTED
+    assert not email_tasks().exists()
+    assert notifications.retry_undelivered() == 2
+    assert recipients() == ["deputy-b@example.org", "receiver-b@example.org"]
 
 
 def test_a_worker_dying_after_the_send_leaves_the_row_claimed_until_the_lease_expires(draft, sender, committed):
