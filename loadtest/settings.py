@@ -29,7 +29,8 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 WAGTAILADMIN_BASE_URL = os.environ.get("VSE_LOADTEST_BASE_URL", "http://127.0.0.1:8765")
 DATABASES = {"default": dj_database_url.parse(os.environ["VSE_LOADTEST_DATABASE_URL"], conn_max_age=60)}
 
-INSTALLED_APPS = [*INSTALLED_APPS, "django_tasks_db"]  # noqa: F405
+if "django_tasks_db" not in INSTALLED_APPS:  # noqa: F405 (production's apps may list it already)
+    INSTALLED_APPS = [*INSTALLED_APPS, "django_tasks_db"]  # noqa: F405
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
