@@ -77,18 +77,24 @@ class PointOfContact(HttpUser):
             response.failure(f"not acknowledged ({response.status_code})")
             return False
 
+    def page(self, path, name):
+        """GET a page of the admin; a redirect to the sign-in page counts as an error."""
+        with self.client.get(path, name=name, catch_response=True) as response:
+            if response.ok and "/admin/login/" in response.url:
+                response.failure("signed out")
+
     def open_case(self):
         case = self.pair["open_cases"][self.index % len(self.pair["open_cases"])]
-        self.client.get(f"{CASES}{case}/", name="case page")
+        self.page(f"{CASES}{case}/", "case page")
         return case
 
     @task(4)
     def inbox(self):
-        self.client.get(CASES, name="inbox")
+        self.page(CASES, "inbox")
 
     @task(2)
     def dashboard(self):
-        self.client.get("/admin/", name="dashboard (inbox panel)")
+        self.page("/admin/", "dashboard (inbox panel)")
 
     @task(3)
     def case_page(self):
@@ -116,7 +122,7 @@ class PointOfContact(HttpUser):
             return
         case = self.pair["race_cases"][self.next_race]
         self.next_race += 1
-        self.client.get(f"{CASES}{case}/", name="case page")
+        self.page(f"{CASES}{case}/", "case page")
         key = (self.pair["organisation"], case)
         if key in MEETINGS:
             MEETINGS[key].set()  # the other of the pair is waiting: both post now
