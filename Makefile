@@ -7,7 +7,7 @@ STAMP = $(VENV)/.installed
 
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test test-suite check-example-site install browser bench clean
+.PHONY: demo test test-suite check-example-site install browser bench loadtest clean
 
 $(STAMP): setup.cfg pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,12 @@ check-example-site: $(STAMP)
 ## Benchmark at 1,000 and 100,000 referrals (not part of `make test`); writes docs/benchmarks.md
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
+
+## 50 users for 60 s against gunicorn + the task worker on PostgreSQL (not part of `make test`);
+## appends its section to docs/benchmarks.md
+loadtest: $(STAMP)
+	$(BIN)/python -m pip install --quiet --constraint constraints.txt --editable ".[test,loadtest]"
+	$(BIN)/python -m loadtest.run
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info example_site/db.sqlite3
