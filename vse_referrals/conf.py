@@ -24,6 +24,10 @@
 | TWO_FACTOR_REQUIRED | True | points of contact (and who designates them) enter an app code at sign-in |
 | DESIGNATIONS_NEED_CONFIRMATION | True | designations take effect once a second person confirms (designations.py) |
 | PROXY_HOPS | 0 | reverse proxies in front of Django that append to X-Forwarded-For (for sign-in throttling) |
+| HEALTH_ALLOWED_ADDRESSES | () (nobody) | client addresses or networks (CIDR) that may read the health endpoint |
+| HEALTH_TOKEN | "" (none) | a secret that opens the health endpoint from anywhere: `Authorization: Bearer <token>` |
+| HEALTH_OUTBOX_MAX_AGE_MINUTES | 30 | the health endpoint fails when an e-mail has waited unsent longer than this |
+| HEALTH_REMINDERS_MAX_AGE_MINUTES | 30 | ... or when the reminders cron last completed longer ago than this |
 
 MAP_TILES turns on a raster tile background under the directory map, e.g.
 ``{"url": "https://tiles.example.org/{z}/{x}/{y}.png", "attribution": "© OpenStreetMap contributors",
@@ -76,6 +80,10 @@ DEFAULTS = {
     "PROXY_HOPS": 0,
     "TWO_FACTOR_REQUIRED": True,
     "DESIGNATIONS_NEED_CONFIRMATION": True,
+    "HEALTH_ALLOWED_ADDRESSES": (),
+    "HEALTH_TOKEN": "",
+    "HEALTH_OUTBOX_MAX_AGE_MINUTES": 30,
+    "HEALTH_REMINDERS_MAX_AGE_MINUTES": 30,
 }
 
 

@@ -2,13 +2,15 @@
 
 Rotation: put the new key first in VSE_REFERRALS_ENCRYPTION_KEYS, keep the old ones after it,
 deploy, run this command, then remove the old keys. Values are rewritten in batches, each in its
-own transaction; running it again is harmless.
+own transaction, and files one by one from batches of ids (`batches.in_batches`), so its memory
+does not grow with the network; running it again is harmless.
 """
 
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
 from vse_referrals import crypto
+from vse_referrals.batches import in_batches
 from vse_referrals.models import CaseAttachment, CaseEvent, CaseMessage, ReferralCase
 
 BATCH = 500
@@ -22,7 +24,7 @@ class Command(BaseCommand):
             count = self.rotate_table(model)
             self.stdout.write(f"{model._meta.verbose_name_plural}: {count} rows re-encrypted.")
         files = 0
-        for attachment_id in CaseAttachment.objects.values_list("pk", flat=True).iterator():
+        for attachment_id in in_batches(CaseAttachment.objects.values_list("pk", flat=True), BATCH):
             # Under the row's lock: a file purged or discarded meanwhile is skipped, never rewritten.
             with transaction.atomic():
                 name = (
