@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
+from .batches import in_batches
 from .models import ContactPoint, Notification
 
 logger = logging.getLogger(__name__)
@@ -103,7 +104,7 @@ def retry_undelivered():
     pending = Notification.objects.filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS).select_related(
         "case__sending_organisation", "case__receiving_organisation", "recipient"
     )
-    return sum(deliver(notification) for notification in pending)
+    return sum(deliver(notification) for notification in in_batches(pending))
 
 
 def render_notification(notification):

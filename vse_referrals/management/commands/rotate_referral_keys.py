@@ -57,11 +57,16 @@ class Command(BaseCommand):
                     [last_pk] if last_pk is not None else [],
                 )
                 rows = cursor.fetchall()
-                for row_pk, *tokens in rows:
-                    rotated = [crypto.rotate_bytes(t.encode()).decode() if t is not None else None for t in tokens]
-                    assignments = ", ".join(f"{column} = %s" for column in quoted)
-                    # Names quoted from the model's own metadata; the values are parameters.
-                    cursor.execute(f"UPDATE {table} SET {assignments} WHERE {pk} = %s", [*rotated, row_pk])  # nosec B608
+                assignments = ", ".join(f"{column} = %s" for column in quoted)
+                # Names quoted from the model's own metadata; the values are parameters. One round
+                # trip for the batch (psycopg pipelines executemany).
+                cursor.executemany(
+                    f"UPDATE {table} SET {assignments} WHERE {pk} = %s",  # nosec B608
+                    [
+                        [*(crypto.rotate_bytes(t.encode()).decode() if t is not None else None for t in tokens), row_pk]
+                        for row_pk, *tokens in rows
+                    ],
+                )
             if not rows:
                 return rows_done
             rows_done += len(rows)
