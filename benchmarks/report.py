@@ -282,7 +282,9 @@ def _memory(result):
         "memory it held at once (MiB), and its time under tracemalloc (s), rolled back afterwards. "
         "Reminders: the first run on a network without alerts (every clock due). Purge: "
         "1 % of the referrals made due. Key rotation: every encrypted value, to a new key put first "
-        "(the synthetic network has no attachment files).",
+        "(the synthetic network has no attachment files). A command's peak grows with its batches until "
+        "they are full (`vse_referrals.batches.DEFAULT_SIZE` rows; the key rotation's own 500) and then "
+        "stays flat.",
         "",
         f"| Command | {smaller:,} MiB | s | {larger:,} MiB | s | × |",
         "|---|--:|--:|--:|--:|--:|",

@@ -25,7 +25,7 @@
 | DESIGNATIONS_NEED_CONFIRMATION | True | designations take effect once a second person confirms (designations.py) |
 | PROXY_HOPS | 0 | reverse proxies in front of Django that append to X-Forwarded-For (for sign-in throttling) |
 | HEALTH_ALLOWED_ADDRESSES | () (nobody) | client addresses or networks (CIDR) that may read the health endpoint |
-| HEALTH_TOKEN | "" (none) | a secret that opens the health endpoint from anywhere: `Authorization: Bearer <token>` |
+| HEALTH_TOKEN | None | a secret that opens the health endpoint from anywhere: `Authorization: Bearer <token>` |
 | HEALTH_OUTBOX_MAX_AGE_MINUTES | 30 | the health endpoint fails when an e-mail has waited unsent longer than this |
 | HEALTH_REMINDERS_MAX_AGE_MINUTES | 30 | ... or when the reminders cron last completed longer ago than this |
 
@@ -81,7 +81,7 @@ DEFAULTS = {
     "TWO_FACTOR_REQUIRED": True,
     "DESIGNATIONS_NEED_CONFIRMATION": True,
     "HEALTH_ALLOWED_ADDRESSES": (),
-    "HEALTH_TOKEN": "",
+    "HEALTH_TOKEN": None,
     "HEALTH_OUTBOX_MAX_AGE_MINUTES": 30,
     "HEALTH_REMINDERS_MAX_AGE_MINUTES": 30,
 }
