@@ -81,7 +81,7 @@ DEFAULTS = {
     "TWO_FACTOR_REQUIRED": True,
     "DESIGNATIONS_NEED_CONFIRMATION": True,
     "HEALTH_ALLOWED_ADDRESSES": (),
-    "HEALTH_TOKEN": None,
+    "HEALTH_TOKEN": None,  # nosec B105  (no token by default: the health endpoint stays closed)
     "HEALTH_OUTBOX_MAX_AGE_MINUTES": 30,
     "HEALTH_REMINDERS_MAX_AGE_MINUTES": 30,
 }
