@@ -42,7 +42,7 @@ check-example-site: $(STAMP)
 	cd example_site && DJANGO_SETTINGS_MODULE=example_site.settings.test ../$(BIN)/python manage.py check --fail-level WARNING
 	cd example_site && DJANGO_SETTINGS_MODULE=example_site.settings.test ../$(BIN)/python manage.py makemigrations --check --dry-run
 
-## Benchmark at 1,000 and 100,000 referrals (not part of `make test`); writes docs/benchmarks.md
+## Benchmark at 1,000 and 100,000 referrals, cron commands' memory at 10,000 and 100,000 (not part of `make test`); writes docs/benchmarks.md
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
 

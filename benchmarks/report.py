@@ -28,6 +28,12 @@ GUARDIAN_SPEEDUP = 10
 PANEL_LIMIT = 0.25
 DIRECTORY_LIMIT = 2.0
 HSDS_LIMIT = 1.5
+MEMORY_LIMIT = 1.5
+MEMORY_COMMANDS = [
+    ("send_referral_reminders", "Reminders (`send_referral_reminders`)"),
+    ("purge_referral_data", "Purge (`purge_referral_data`)"),
+    ("rotate_referral_keys", "Key rotation (`rotate_referral_keys`)"),
+]
 
 INTRO = """\
 # Benchmarks
@@ -66,6 +72,7 @@ def render(result, phases):
     lines += _machine(result, small, large)
     lines += _table(small, large)
     lines += _targets(result, small, large)
+    lines += _memory(result)
     lines += _plans(large)
     lines += _profiles(large)
     lines += _network(result, phases)
@@ -208,6 +215,9 @@ def _targets(result, small, large):
         ratio = _ratio(_median(large, "public", key), _median(small, "public", key))
         check(f"{label}: {large['members']} vs {small['members']} members", ratio, f"≤ {limit}×",
               ratio is not None and ratio <= limit, _times)  # fmt: skip
+    for _command, label, smaller, larger, ratio in _memory_rows(result):
+        check(f"{label}: peak memory at {larger['size']:,} vs {smaller['size']:,} referrals", ratio,
+              f"≤ {MEMORY_LIMIT}×", ratio is not None and ratio <= MEMORY_LIMIT, _times)  # fmt: skip
     explain = large.get("explain")
     if explain is None:
         rows.append(("No sequential scan of the case table (EXPLAIN)", "needs PostgreSQL", "none", None))
@@ -237,6 +247,63 @@ def _targets(result, small, large):
         verdict = {True: "PASS", False: "**FAIL**", None: "not checked"}[passed]
         lines.append(f"| {name} | {shown} | {limit} | {verdict} |")
     lines.append("")
+    return lines
+
+
+def _memory_rows(result):
+    """(command, label, smaller run, larger run, ratio of their peaks or None) of each cron command."""
+    runs = result.get("memory") or []
+    if len(runs) < 2:
+        return []
+    smaller, larger = runs[0], runs[-1]
+    rows = []
+    for command, label in MEMORY_COMMANDS:
+        low, high = smaller["commands"].get(command), larger["commands"].get(command)
+        measured = low and high and not low["error"] and not high["error"]
+        ratio = _ratio(high["peak"], low["peak"]) if measured else None
+        rows.append((command, label, {**smaller, **(low or {})}, {**larger, **(high or {})}, ratio))
+    return rows
+
+
+def _mib(value):
+    return f"{value / 1024 / 1024:.1f}"
+
+
+def _memory(result):
+    rows = _memory_rows(result)
+    if not rows:
+        return []
+    smaller, larger = rows[0][2]["size"], rows[0][3]["size"]
+    lines = [
+        "## Peak memory of the cron commands",
+        "",
+        f"Each command once through `call_command` in the benchmark's process at {smaller:,} referrals (the "
+        f"larger database on its way to {larger:,}) and at {larger:,}, under `tracemalloc`: the most Python "
+        "memory it held at once (MiB), and its time under tracemalloc (s), rolled back afterwards. "
+        "Reminders: the first run on a network without alerts (every clock due). Purge: "
+        "1 % of the referrals made due. Key rotation: every encrypted value, to a new key put first "
+        "(the synthetic network has no attachment files). A command's peak grows with its batches until "
+        "they are full (`vse_referrals.batches.DEFAULT_SIZE` rows; the key rotation's own 500) and then "
+        "stays flat.",
+        "",
+        f"| Command | {smaller:,} MiB | s | {larger:,} MiB | s | × |",
+        "|---|--:|--:|--:|--:|--:|",
+    ]
+    errors = []
+    for _command, label, low, high, ratio in rows:
+        cells = []
+        for run in (low, high):
+            if run.get("error"):
+                cells += ["error", ""]
+                errors.append(f"- {label} at {run['size']:,}: {run['error']}")
+            elif "peak" in run:
+                cells += [_mib(run["peak"]), f"{run['seconds']:.1f}"]
+            else:
+                cells += ["–", ""]
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | {_times(ratio)} |")
+    lines.append("")
+    if errors:
+        lines += ["Errors:", "", *errors, ""]
     return lines
 
 

@@ -4,7 +4,9 @@
 
 Environment: BENCH_POSTGRES (server URL, default postgres://postgres@127.0.0.1:5432),
 BENCH_SQLITE=1 (force SQLite), BENCH_REPEATS (timed requests per page and size, default 11),
-BENCH_SIZES (default "1000,100000"), BENCH_MEMBERS (default "22,500"),
+BENCH_SIZES (default "1000,100000"), BENCH_MEMBERS (default "22,500"), BENCH_MEMORY_SIZE (the
+smaller size at which the cron commands' peak memory is measured, default 10000; the larger is the
+larger of BENCH_SIZES),
 BENCH_KEEP_DATABASE=1 (keep the databases afterwards to look at them), BENCH_OUTPUT (the report).
 
 It is a report: it exits 0 whatever the results, and says which targets are missed.
@@ -54,12 +56,16 @@ def _run(databases, phases):
     from django.core.management import call_command
     from django.db import connections
 
-    from . import network, scenario
+    from . import memory, network, scenario
     from .database import LARGE, SMALL, active
 
     small_size, large_size = (int(size) for size in os.environ.get("BENCH_SIZES", "1000,100000").split(","))
     small_members, large_members = (int(count) for count in os.environ.get("BENCH_MEMBERS", "22,500").split(","))
     repeats = int(os.environ.get("BENCH_REPEATS", "11"))
+    memory_size = int(os.environ.get("BENCH_MEMORY_SIZE", "10000"))
+    if not small_size <= memory_size < large_size:
+        raise SystemExit("BENCH_MEMORY_SIZE must lie between the two sizes of BENCH_SIZES.")
+    peaks = []
 
     def phase(name, function, *args):
         _say(f"{name}...")
@@ -79,12 +85,22 @@ def _run(databases, phases):
     connections.close_all()
     phase("copy the database for the larger size", databases.copy_small_to_large)
     with active(LARGE):
+        # The copy passes through the memory measurement's smaller size on its way to the larger.
+        if memory_size > small_size:
+            phase(f"grow to {memory_size:,} referrals", net.build_cases, memory_size)
+        peaks.append(
+            {"size": memory_size, "commands": phase(f"cron commands' memory at {memory_size:,}", memory.measure)}
+        )
         phase(f"grow to {large_size:,} referrals (+ per-case guardian rows)", net.build_cases, large_size)
         phase(f"grow the directory to {large_members} members", net.build_directory, large_members)
         phase("vacuum analyze (larger size)", network.vacuum_analyze)
     sizes = [(SMALL, small_size, small_members), (LARGE, large_size, large_members)]
     measured = phase("measure both sizes, side by side", scenario.measure, net, repeats, sizes)
-    return {"database": databases.vendor, "measured": measured, "versions": scenario.versions()}
+    with active(LARGE):
+        peaks.append(
+            {"size": large_size, "commands": phase(f"cron commands' memory at {large_size:,}", memory.measure)}
+        )
+    return {"database": databases.vendor, "measured": measured, "memory": peaks, "versions": scenario.versions()}
 
 
 def _say(message):

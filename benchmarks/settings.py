@@ -18,6 +18,9 @@ DATABASES = {
     "large": dj_database_url.parse(os.environ["VSE_BENCH_LARGE_DATABASE_URL"]),
 }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Nothing is sent; unlike the test suite's in-memory outbox, nothing piles up in the process either
+# (the cron commands' memory is measured).
+EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
 # Points of contact are signed in with force_login, as after their second step.
 VSE_REFERRALS_TWO_FACTOR_REQUIRED = False
 LOGGING = {

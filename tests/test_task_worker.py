@@ -19,7 +19,7 @@ from django_tasks_db import DatabaseBackend
 from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 
-from vse_referrals import notifications, workflow
+from vse_referrals import monitoring, notifications, workflow
 from vse_referrals.models import Notification, ReferralCase, Status
 
 from . import builders
@@ -163,18 +163,17 @@ def test_a_failed_send_frees_the_row_for_the_next_retry_at_once(settings, draft,
 
 
 def test_the_oldest_unsent_email_is_measured_for_health_checks(draft, sender, committed):
-    assert notifications.oldest_unsent_age() is None
+    assert monitoring.outbox_backlog() == (0, None, 0)
     with committed():
         workflow.perform(draft, "send", builders.acting(sender))
     created = Notification.objects.earliest("created_at").created_at
-    assert notifications.oldest_unsent_age(now=created + timedelta(minutes=7)) == timedelta(minutes=7)
+    assert monitoring.outbox_backlog() == (2, created, 0)
 
     Notification.objects.filter(created_at=created).update(attempts=notifications.MAX_ATTEMPTS)
-    assert notifications.undeliverable_count() == 1
-    assert notifications.oldest_unsent_age() is not None  # the other one still waits
+    unsent, oldest, given_up = monitoring.outbox_backlog()
+    assert (unsent, given_up) == (1, 1) and oldest is not None  # the other one still waits
     run_worker()
-    assert notifications.oldest_unsent_age() is None
-    assert notifications.undeliverable_count() == 1
+    assert monitoring.outbox_backlog() == (0, None, 1)
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

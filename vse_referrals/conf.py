@@ -25,6 +25,10 @@
 | DESIGNATIONS_NEED_CONFIRMATION | True | designations take effect once a second person confirms (designations.py) |
 | NOTIFICATION_LEASE_MINUTES | 10 | a worker's claim on an e-mail; after it another sends it (above EMAIL_TIMEOUT) |
 | PROXY_HOPS | 0 | reverse proxies in front of Django that append to X-Forwarded-For (for sign-in throttling) |
+| HEALTH_ALLOWED_ADDRESSES | () (nobody) | client addresses or networks (CIDR) that may read the health endpoint |
+| HEALTH_TOKEN | None | a secret that opens the health endpoint from anywhere: `Authorization: Bearer <token>` |
+| HEALTH_OUTBOX_MAX_AGE_MINUTES | 30 | the health endpoint fails when an e-mail has waited unsent longer than this |
+| HEALTH_REMINDERS_MAX_AGE_MINUTES | 30 | ... or when the reminders cron last completed longer ago than this |
 
 MAP_TILES turns on a raster tile background under the directory map, e.g.
 ``{"url": "https://tiles.example.org/{z}/{x}/{y}.png", "attribution": "© OpenStreetMap contributors",
@@ -78,6 +82,10 @@ DEFAULTS = {
     "NOTIFICATION_LEASE_MINUTES": 10,
     "TWO_FACTOR_REQUIRED": True,
     "DESIGNATIONS_NEED_CONFIRMATION": True,
+    "HEALTH_ALLOWED_ADDRESSES": (),
+    "HEALTH_TOKEN": None,  # nosec B105  (no token by default: the health endpoint stays closed)
+    "HEALTH_OUTBOX_MAX_AGE_MINUTES": 30,
+    "HEALTH_REMINDERS_MAX_AGE_MINUTES": 30,
 }
 
 

@@ -161,21 +161,6 @@ def retry_undelivered():
     return sum(deliver(pk) for pk in list(waiting))
 
 
-def oldest_unsent_age(now=None):
-    """How long the oldest e-mail still to be sent has waited (a timedelta), None if none waits.
-
-    For health checks: it grows when no worker runs, the mail server refuses, or the cron stops.
-    E-mails given up after MAX_ATTEMPTS are not counted (see `undeliverable_count`).
-    """
-    oldest = _still_to_send().order_by("created_at").values_list("created_at", flat=True).first()
-    return None if oldest is None else (now or timezone.now()) - oldest
-
-
-def undeliverable_count():
-    """E-mails given up after MAX_ATTEMPTS failed sends (each needs a look at its `last_error`)."""
-    return Notification.objects.filter(sent_at__isnull=True, attempts__gte=MAX_ATTEMPTS).count()
-
-
 def render_notification(notification):
     if notification.kind in DESIGNATION_HEADLINES:
         return render_designation_notice(notification)

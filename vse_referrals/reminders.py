@@ -1,7 +1,9 @@
 """Deadline reminders, escalation and expiry, run by cron (`send_referral_reminders`).
 
 Idempotent: each stage of each clock is recorded once (`DeadlineAlert`), so running the command
-every few minutes or twice at once sends each reminder once.
+every few minutes or twice at once sends each reminder once. Cases are read in batches
+(`batches.in_batches`): a run's memory does not grow with the network. A completed run is
+recorded (`monitoring.record_run`) for the health endpoint.
 """
 
 from dataclasses import dataclass, field
@@ -9,7 +11,8 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import conf, notifications, workflow
+from . import conf, monitoring, notifications, workflow
+from .batches import in_batches
 from .models import CONTACT_CLOCK, RESPOND_CLOCK, CaseEvent, DeadlineAlert, EventKind, ReferralCase
 
 
@@ -26,17 +29,18 @@ def run(now=None):
     now = now or timezone.now()
     result = ReminderRun()
     cases = ReferralCase.objects.metadata().select_related("sending_organisation", "receiving_organisation")
-    for case in cases.awaiting_answer().filter(respond_by__isnull=False, sent_at__isnull=False):
+    for case in in_batches(cases.awaiting_answer().filter(respond_by__isnull=False, sent_at__isnull=False)):
         _check_clock(case, RESPOND_CLOCK.name, case.sent_at, case.respond_by, now, result)
-    for case in cases.contact_clock_running().filter(contact_by__isnull=False):
+    for case in in_batches(cases.contact_clock_running().filter(contact_by__isnull=False)):
         _check_clock(case, CONTACT_CLOCK.name, case.answered_at or case.sent_at, case.contact_by, now, result)
-    for case in cases.expirable(now):
+    for case in in_batches(cases.expirable(now)):
         try:
             workflow.perform(case, "expire", now=now)
             result.expired += 1
         except workflow.TransitionConflict:
             result.conflicts.append(case.reference)
     result.retried = notifications.retry_undelivered()
+    monitoring.record_run(monitoring.REMINDERS)
     return result
 
 

@@ -12,7 +12,8 @@
 
 Each case is purged in its own short transaction under a row lock, reading none of its
 encrypted values (one that cannot be decrypted does not stop the purge). A case that fails is
-logged by reference and left for the next run; the others go on.
+logged by reference and left for the next run; the others go on. Due cases are read in batches
+(`batches.in_batches`), so a run's memory does not grow with the backlog.
 """
 
 import logging
@@ -23,6 +24,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from . import conf
+from .batches import in_batches
 from .models import CLOSED_STATUSES, CaseAttachment, CaseEvent, CaseMessage, EventKind, ReferralCase, Status
 from .models.referrals import METADATA_FIELDS
 
@@ -136,14 +138,14 @@ def run(now=None, *, dry_run=False):
         result.purged = list(due(now).values_list("reference", flat=True))
         result.drafts_deleted = stale_drafts(now).count()
         return result
-    for case_id, reference in list(due(now).values_list("pk", "reference")):
+    for case_id, reference in in_batches(due(now).values_list("pk", "reference")):
         try:
             if purge_case(case_id, now, result):
                 result.purged.append(reference)
         except Exception as error:  # noqa: BLE001  (logged by reference; the next run tries again)
             logger.error("Could not purge referral %s (%s).", reference, type(error).__name__)
             result.failed.append(reference)
-    for case_id, reference in list(stale_drafts(now).values_list("pk", "reference")):
+    for case_id, reference in in_batches(stale_drafts(now).values_list("pk", "reference")):
         try:
             result.drafts_deleted += delete_draft(case_id, now, result)
         except Exception as error:  # noqa: BLE001

@@ -7,6 +7,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("health/", include("vse_referrals.health_urls")),  # vse_referrals: load balancers, monitoring
 ]
 
 if settings.DEBUG:

@@ -9,6 +9,7 @@ from .directory import (
     Region,
 )
 from .languages import Language
+from .monitoring import JobRun
 from .organisations import CapacityStatus, ContactPoint, Organisation
 from .permissions import OrganisationGroupObjectPermission, OrganisationUserObjectPermission
 from .referrals import (
@@ -86,6 +87,7 @@ __all__ = [
     "CrimeType",
     "DeadlineAlert",
     "EventKind",
+    "JobRun",
     "Language",
     "Notification",
     "Organisation",

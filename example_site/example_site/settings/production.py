@@ -23,6 +23,8 @@ if VSE_REFERRALS_PROXY_HOPS:
     # Only a proxy in front may say the request came over HTTPS; reached directly, a client could.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = True
+# Load balancers check each app server over plain HTTP (docs/deployment.md, "Health and monitoring").
+SECURE_REDIRECT_EXEMPT = [r"^health/"]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = 31536000
@@ -49,3 +51,10 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 # Comma-separated Fernet keys, newest first: the first encrypts, all decrypt (rotation).
 VSE_REFERRALS_ENCRYPTION_KEYS = [key for key in os.environ["VSE_REFERRALS_ENCRYPTION_KEYS"].split(",") if key]
 VSE_REFERRALS_ATTACHMENT_ROOT = os.environ.get("VSE_REFERRALS_ATTACHMENT_ROOT", "/var/lib/vse-referrals/attachments")
+
+# Health endpoint (docs/deployment.md): comma-separated addresses or networks allowed to read it, and/or
+# a token sent as `Authorization: Bearer <token>`. Neither set: it answers 404 to everyone.
+VSE_REFERRALS_HEALTH_ALLOWED_ADDRESSES = [
+    entry for entry in os.environ.get("VSE_REFERRALS_HEALTH_ALLOWED_ADDRESSES", "").split(",") if entry
+]
+VSE_REFERRALS_HEALTH_TOKEN = os.environ.get("VSE_REFERRALS_HEALTH_TOKEN", "")

@@ -2,13 +2,15 @@
 
 Rotation: put the new key first in VSE_REFERRALS_ENCRYPTION_KEYS, keep the old ones after it,
 deploy, run this command, then remove the old keys. Values are rewritten in batches, each in its
-own transaction; running it again is harmless.
+own transaction, and files one by one from batches of ids (`batches.in_batches`), so its memory
+does not grow with the network; running it again is harmless.
 """
 
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
 from vse_referrals import crypto
+from vse_referrals.batches import in_batches
 from vse_referrals.models import CaseAttachment, CaseEvent, CaseMessage, ReferralCase
 
 BATCH = 500
@@ -22,7 +24,7 @@ class Command(BaseCommand):
             count = self.rotate_table(model)
             self.stdout.write(f"{model._meta.verbose_name_plural}: {count} rows re-encrypted.")
         files = 0
-        for attachment_id in CaseAttachment.objects.values_list("pk", flat=True).iterator():
+        for attachment_id in in_batches(CaseAttachment.objects.values_list("pk", flat=True), BATCH):
             # Under the row's lock: a file purged or discarded meanwhile is skipped, never rewritten.
             with transaction.atomic():
                 name = (
@@ -55,11 +57,16 @@ class Command(BaseCommand):
                     [last_pk] if last_pk is not None else [],
                 )
                 rows = cursor.fetchall()
-                for row_pk, *tokens in rows:
-                    rotated = [crypto.rotate_bytes(t.encode()).decode() if t is not None else None for t in tokens]
-                    assignments = ", ".join(f"{column} = %s" for column in quoted)
-                    # Names quoted from the model's own metadata; the values are parameters.
-                    cursor.execute(f"UPDATE {table} SET {assignments} WHERE {pk} = %s", [*rotated, row_pk])  # nosec B608
+                assignments = ", ".join(f"{column} = %s" for column in quoted)
+                # Names quoted from the model's own metadata; the values are parameters. One round
+                # trip for the batch (psycopg pipelines executemany).
+                cursor.executemany(
+                    f"UPDATE {table} SET {assignments} WHERE {pk} = %s",  # nosec B608
+                    [
+                        [*(crypto.rotate_bytes(t.encode()).decode() if t is not None else None for t in tokens), row_pk]
+                        for row_pk, *tokens in rows
+                    ],
+                )
             if not rows:
                 return rows_done
             rows_done += len(rows)

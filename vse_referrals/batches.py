@@ -1,0 +1,36 @@
+"""Walk a large queryset in batches, so the cron commands' memory does not follow the network's size.
+
+`in_batches(queryset)` yields its rows ordered by primary key, `size` at a time, each batch a fresh
+query after the last key seen (keyset pagination). Written here rather than using
+`QuerySet.iterator(chunk_size=...)` because that keeps one cursor open for the whole walk: on
+PostgreSQL a server-side cursor (which a transaction pooler such as PgBouncer may break), on SQLite
+a read of the very table the loop updates (an expiry, a purge). A row changed or removed by the
+loop itself, or by another process meanwhile, is neither skipped nor seen twice.
+
+A command's memory grows with its batch and then stays flat. The batches are small because each
+row costs the commands far more than its share of a batch query (several queries, an e-mail, a
+transaction of its own): 25 rows add one query to a hundred or more.
+"""
+
+DEFAULT_SIZE = 25
+
+
+def in_batches(queryset, size=DEFAULT_SIZE):
+    """The rows of `queryset` by ascending primary key, fetched `size` at a time."""
+    queryset = queryset.order_by("pk")
+    last_pk = None
+    while True:
+        page = queryset if last_pk is None else queryset.filter(pk__gt=last_pk)
+        batch = list(page[:size])
+        yield from batch
+        if len(batch) < size:
+            return
+        last_pk = _pk(batch[-1])
+
+
+def _pk(row):
+    """The primary key of a model instance, of a `values_list` row that starts with it, or the key
+    itself (`values_list("pk", flat=True)`)."""
+    if isinstance(row, tuple):
+        return row[0]
+    return getattr(row, "pk", row)
