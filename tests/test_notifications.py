@@ -257,6 +257,27 @@ def test_emails_carry_no_personal_data_nor_typed_text(draft, sender, receiver, c
         assert not message.attachments
 
 
+def test_writing_an_email_reads_no_personal_column(draft, sender, committed):
+    """An e-mail says metadata only, so sending it neither reads nor decrypts the victim's data."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from vse_referrals.crypto import EncryptedTextField
+
+    with committed():
+        workflow.perform(draft, "send", builders.acting(sender))
+    pending = list(Notification.objects.values_list("pk", flat=True))
+    Notification.objects.update(sent_at=None, claimed_at=None)  # to send again, here
+    personal = [
+        f'"{field.column}"' for field in ReferralCase._meta.concrete_fields if isinstance(field, EncryptedTextField)
+    ]
+    assert personal
+    with CaptureQueriesContext(connection) as queries:
+        assert all(notifications.deliver(pk) for pk in pending)
+    read = [query["sql"] for query in queries if "vse_referrals_referralcase" in query["sql"]]
+    assert read and not [column for sql in read for column in personal if column in sql]
+
+
 def test_decline_and_withdraw_emails_do_not_quote_the_reason(draft, sender, receiver, committed):
     with committed():
         case = act(draft, "send", sender)

@@ -34,7 +34,7 @@ from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
 from . import conf
-from .models import ContactPoint, Notification
+from .models import ContactPoint, Notification, ReferralCase
 
 logger = logging.getLogger(__name__)
 
@@ -101,9 +101,14 @@ def deliver(notification_id):
     claimed_by = claim(notification_id)
     if claimed_by is None:
         return False
-    notification = Notification.objects.select_related(
-        "case__sending_organisation", "case__receiving_organisation", "recipient"
-    ).get(pk=notification_id)
+    notification = Notification.objects.select_related("recipient").get(pk=notification_id)
+    if notification.case_id:
+        # Metadata only: the e-mail carries no personal data, so none is read (or decrypted) to write it.
+        notification.case = (
+            ReferralCase.objects.metadata()
+            .select_related("sending_organisation", "receiving_organisation")
+            .get(pk=notification.case_id)
+        )
     try:
         subject, body = render_notification(notification)
         address = notification.address or notification.recipient.email
