@@ -178,3 +178,24 @@ def test_models_import_nothing_above_them():
     assert {"vse_referrals.permissions", "vse_referrals.directory"} <= above  # the check sees both sides
     assert "vse_referrals.conf" in from_models
     assert not above & from_models
+
+
+def test_referrals_and_access_grants_stay_out_of_wagtails_reference_index():
+    """Not content: no "usage" page lists them, and saving one queues no indexing task."""
+    from django.apps import apps
+    from wagtail.models import ReferenceIndex
+
+    private = {
+        "ReferralCase",
+        "CaseMessage",
+        "CaseAttachment",
+        "CaseEvent",
+        "DeadlineAlert",
+        "Notification",
+        "ContactPoint",
+        "OrganisationUserObjectPermission",
+        "OrganisationGroupObjectPermission",
+    }
+    models = {model.__name__: model for model in apps.get_app_config("vse_referrals").get_models()}
+    assert private <= set(models)
+    assert not [name for name in private if ReferenceIndex.model_is_indexable(models[name])]

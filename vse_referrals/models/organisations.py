@@ -10,6 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 
+class NotInReferenceIndex:
+    """Referrals, their records and access grants are not content: Wagtail's reference index (the
+    "usage" of its objects) never lists them, and saving one queues no indexing task."""
+
+    wagtail_reference_index_ignore = True
+
+
 class CapacityStatus(models.TextChoices):
     CAPACITY = "capacity", _("Has capacity")
     NO_CAPACITY = "no-capacity", _("No capacity")
@@ -103,7 +110,7 @@ class ContactPointQuerySet(models.QuerySet):
         return designations
 
 
-class ContactPoint(models.Model):
+class ContactPoint(NotInReferenceIndex, models.Model):
     """A user designated by VSE to send and receive referrals for one organisation."""
 
     class Role(models.TextChoices):

@@ -8,8 +8,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from .organisations import NotInReferenceIndex
 
-class OrganisationUserObjectPermission(UserObjectPermissionBase):
+
+class OrganisationUserObjectPermission(NotInReferenceIndex, UserObjectPermissionBase):
     content_object = models.ForeignKey("vse_referrals.Organisation", on_delete=models.CASCADE)
 
     class Meta(UserObjectPermissionBase.Meta):
@@ -17,7 +19,7 @@ class OrganisationUserObjectPermission(UserObjectPermissionBase):
         verbose_name_plural = _("organisation permissions of users")
 
 
-class OrganisationGroupObjectPermission(GroupObjectPermissionBase):
+class OrganisationGroupObjectPermission(NotInReferenceIndex, GroupObjectPermissionBase):
     content_object = models.ForeignKey("vse_referrals.Organisation", on_delete=models.CASCADE)
 
     class Meta(GroupObjectPermissionBase.Meta):

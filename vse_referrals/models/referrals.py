@@ -23,6 +23,7 @@ from django_countries.fields import CountryField
 
 from .. import conf
 from ..crypto import EncryptedCharField, EncryptedDateField, EncryptedTextField, attachment_storage
+from .organisations import NotInReferenceIndex
 
 
 class Status(models.TextChoices):
@@ -233,7 +234,7 @@ class ReferralCaseQuerySet(models.QuerySet):
         return self.filter(RESPOND_CLOCK.overdue(now - expiry_grace()))
 
 
-class ReferralCase(models.Model):
+class ReferralCase(NotInReferenceIndex, models.Model):
     # Plain triage metadata -------------------------------------------------------------------
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     reference = models.CharField(_("reference"), max_length=32, unique=True, editable=False)
@@ -461,7 +462,7 @@ class ReferralCase(models.Model):
         return [str(labels.get(code, code)) for code in self.contact_channels]
 
 
-class CaseMessage(models.Model):
+class CaseMessage(NotInReferenceIndex, models.Model):
     case = models.ForeignKey(ReferralCase, on_delete=models.CASCADE, related_name="messages")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     organisation = models.ForeignKey("vse_referrals.Organisation", on_delete=models.PROTECT, related_name="+")
@@ -483,7 +484,7 @@ def attachment_file_name(instance, filename):
     return f"referrals/{uuid.uuid4().hex}.bin"
 
 
-class CaseAttachment(models.Model):
+class CaseAttachment(NotInReferenceIndex, models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(ReferralCase, on_delete=models.CASCADE, related_name="attachments")
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
@@ -536,7 +537,7 @@ class CaseEventQuerySet(models.QuerySet):
         raise TypeError("The case timeline is append-only.")
 
 
-class CaseEvent(models.Model):
+class CaseEvent(NotInReferenceIndex, models.Model):
     """One entry of a case's append-only timeline (transitions, messages, views, downloads)."""
 
     case = models.ForeignKey(ReferralCase, on_delete=models.CASCADE, related_name="events")
@@ -570,7 +571,7 @@ class CaseEvent(models.Model):
         raise TypeError("The case timeline is append-only.")
 
 
-class DeadlineAlert(models.Model):
+class DeadlineAlert(NotInReferenceIndex, models.Model):
     """A reminder stage already handled for a case's clock, so cron runs stay idempotent."""
 
     class Stage(models.TextChoices):
@@ -593,7 +594,7 @@ class DeadlineAlert(models.Model):
         ]
 
 
-class Notification(models.Model):
+class Notification(NotInReferenceIndex, models.Model):
     """An e-mail to send (outbox): kept until delivered, so a mail outage loses nothing.
 
     It names the case (none for a notice about the recipient's own account or a designation) and
