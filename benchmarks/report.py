@@ -3,6 +3,20 @@
 import os
 import time
 
+# `make loadtest` writes its own section of the same file (loadtest/report.py): a bench run keeps it.
+LOAD_TEST_HEADING = "## Load test"
+
+
+def keeping_load_test(text, previous):
+    """`text`, followed by the load test's section of the file's `previous` text, if it had one."""
+    start = previous.find(f"\n{LOAD_TEST_HEADING}\n")
+    if start == -1:
+        return text
+    end = previous.find("\n## ", start + len(LOAD_TEST_HEADING) + 2)
+    section = previous[start : None if end == -1 else end].strip("\n")
+    return text.rstrip("\n") + "\n\n" + section + "\n"
+
+
 ROWS = [
     # key, label, who can be measured (ordinary + busy, or one column only)
     ("dashboard", "Dashboard (with the inbox panel)", "members"),

@@ -45,7 +45,8 @@ def main():
     print(text)
     output = Path(os.environ.get("BENCH_OUTPUT", ROOT / "docs" / "benchmarks.md"))
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(text)
+    previous = output.read_text() if output.exists() else ""
+    output.write_text(report.keeping_load_test(text, previous))
     print(f"Written to {output}")
 
 
