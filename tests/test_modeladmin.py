@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from vse_referrals import designations, permissions
-from vse_referrals.models import ContactPoint, Language, Organisation
+from vse_referrals.models import ContactPoint, Language, Organisation, ReferralCase
 
 from . import builders
 
@@ -339,3 +339,26 @@ def test_an_organisation_that_referrals_refer_to_is_not_deleted(superuser_client
     assert response.status_code == 200
     assert "cannot be deleted: referrals refer to it" in response.content.decode()
     assert Organisation.objects.filter(pk=organisation.pk).exists()
+
+
+def test_the_overviews_case_views_read_metadata_only(client):
+    """Its log page resolves the case as the listing does: no personal column is read (nor
+    decrypted), and a draft is not there at all."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from vse_referrals.crypto import EncryptedTextField
+
+    org_a, org_b = builders.make_organisation("Overview A"), builders.make_organisation("Overview B", country="SE")
+    sender = builders.make_contact_point(org_a, username="overview-sender")
+    sent = builders.sent_case(sender, org_b)
+    draft = builders.make_case(org_a, org_b, created_by=sender)
+    client.force_login(builders.make_superuser("overview-admin"))
+    personal = [f'"{f.column}"' for f in ReferralCase._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("vse_referrals_referralcase_modeladmin_history", args=[sent.pk]))
+    assert response.status_code == 200
+    read = [query["sql"] for query in queries if '"vse_referrals_referralcase"' in query["sql"]]
+    assert read and not [column for sql in read for column in personal if column in sql]
+    assert client.get(reverse("vse_referrals_referralcase_modeladmin_history", args=[draft.pk])).status_code == 404
+    assert client.get(reverse("vse_referrals_referralcase_modeladmin_edit", args=["not-a-uuid"])).status_code == 404

@@ -2,10 +2,12 @@
 
 from django.contrib import messages
 from django.contrib.admin import SimpleListFilter
+from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import ValidationError
 from django.db import router
 from django.db.models import Prefetch, ProtectedError
 from django.db.models.deletion import Collector
+from django.http import Http404
 from django.shortcuts import redirect
 from django.template.defaultfilters import yesno
 from django.urls import re_path, reverse
@@ -25,6 +27,7 @@ from wagtail_modeladmin.views import (
     HistoryView,
     InspectView,
     InstanceSpecificView,
+    WMABaseView,
 )
 
 from . import designations, permissions, two_factor
@@ -434,9 +437,47 @@ def _local_time_column(name):
     return column
 
 
+def overview_cases(cases):
+    """The referrals the VSE office's overview shows: metadata columns only (nothing is loaded, let
+    alone decrypted), never a draft."""
+    return (
+        cases.metadata().exclude(status=Status.DRAFT).select_related("sending_organisation", "receiving_organisation")
+    )
+
+
+class OverviewInstanceMixin:
+    """A view of one referral of the overview resolves it as the overview does (`overview_cases`).
+
+    wagtail-modeladmin loads the instance through the model's default manager before any
+    permission check: every column (the victim's data, decrypted) and drafts too."""
+
+    def __init__(self, model_admin, instance_pk):
+        WMABaseView.__init__(self, model_admin)  # InstanceSpecificView's lookup is the one replaced
+        self.instance_pk = unquote(instance_pk)
+        self.pk_quoted = quote(self.instance_pk)
+        try:
+            self.instance = overview_cases(ReferralCase.objects.filter(pk=self.instance_pk)).get()
+        except (ReferralCase.DoesNotExist, ValidationError) as missing:
+            raise Http404 from missing
+
+
+class OverviewHistoryView(OverviewInstanceMixin, PermittedHistoryView):
+    pass
+
+
+class OverviewEditView(OverviewInstanceMixin, EditView):
+    pass
+
+
+class OverviewDeleteView(OverviewInstanceMixin, DeleteView):
+    pass
+
+
 class ReferralOverviewAdmin(ModelAdmin):
     model = ReferralCase
-    history_view_class = PermittedHistoryView
+    history_view_class = OverviewHistoryView
+    edit_view_class = OverviewEditView
+    delete_view_class = OverviewDeleteView
     menu_label = _("Referral overview")
     menu_icon = "list-ul"
     permission_helper_class = OverviewPermissionHelper
@@ -464,14 +505,7 @@ class ReferralOverviewAdmin(ModelAdmin):
     list_per_page = 50
 
     def get_queryset(self, request):
-        # Metadata columns only: the listing never loads, let alone decrypts, personal data.
-        return (
-            super()
-            .get_queryset(request)
-            .metadata()
-            .exclude(status=Status.DRAFT)
-            .select_related("sending_organisation", "receiving_organisation")
-        )
+        return overview_cases(super().get_queryset(request))
 
     def from_organisation(self, case):
         return f"{case.sending_organisation} ({case.sending_organisation.country.code})"
