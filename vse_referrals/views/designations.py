@@ -6,7 +6,7 @@ organisation is not found (404).
 """
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext, gettext_noop
@@ -53,8 +53,7 @@ class ConfirmDesignationView(ContactPointRequiredMixin, TemplateView):
             pk=designation_id,
             organisation=self.organisation,
         )
-        if not designations.is_primary_contact_point(self.actor, self.organisation):
-            raise PermissionDenied
+        # Who may confirm is `designations.refusal_to_confirm`'s to say (GET), and `confirm`'s (POST).
 
     def list_url(self):
         return reverse("vse_referrals:designations")
