@@ -65,11 +65,16 @@ def test_the_address_is_the_clients_behind_proxies(client, monitor):
     assert client.get(URL, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9, 127.0.0.5").status_code == 200
 
 
-def test_the_token_opens_it_from_anywhere(client, settings):
+def test_the_token_opens_it_from_anywhere_over_https(client, settings):
     settings.VSE_REFERRALS_HEALTH_TOKEN = TOKEN
-    response = client.get(URL, REMOTE_ADDR="203.0.113.9", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    response = client.get(URL, REMOTE_ADDR="203.0.113.9", HTTP_AUTHORIZATION=f"Bearer {TOKEN}", secure=True)
     assert response.status_code in (200, 503)
     assert set(checks(response)) == {"database", "attachment_storage", "outbox", "reminders"}
+
+
+def test_the_token_over_plain_http_opens_nothing(client, settings):
+    settings.VSE_REFERRALS_HEALTH_TOKEN = TOKEN
+    assert client.get(URL, REMOTE_ADDR="203.0.113.9", HTTP_AUTHORIZATION=f"Bearer {TOKEN}").status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -79,7 +84,7 @@ def test_the_token_opens_it_from_anywhere(client, settings):
 def test_a_wrong_or_missing_token_gets_404(client, settings, header):
     settings.VSE_REFERRALS_HEALTH_TOKEN = TOKEN
     extra = {"HTTP_AUTHORIZATION": header} if header is not None else {}
-    assert client.get(URL, REMOTE_ADDR="203.0.113.9", **extra).status_code == 404
+    assert client.get(URL, REMOTE_ADDR="203.0.113.9", secure=True, **extra).status_code == 404
 
 
 def test_the_token_in_the_url_opens_nothing(client, settings):
