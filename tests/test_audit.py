@@ -469,6 +469,23 @@ def test_verify_finds_entries_removed_from_the_end(chain, triggers_bypassed):
     assert "Entries #5 to #6 are missing at the end of the log." in verify_problem()
 
 
+def test_verify_finds_a_cut_end_with_the_head_moved_back_against_an_earlier_hash(chain, triggers_bypassed):
+    """The head is the app's own row: whoever can rewrite it cuts the end unseen, except against a
+    last hash an earlier run printed and that was kept elsewhere."""
+    from vse_referrals.models import AuditChainHead
+
+    kept = AuditEntry.objects.get(sequence=6).hash
+    fourth = AuditEntry.objects.get(sequence=4)
+    with triggers_bypassed():
+        raw(f"DELETE FROM {TABLE} WHERE sequence >= 5")
+    AuditChainHead.objects.update(sequence=4, hash=fourth.hash)
+    assert "OK: 4 entries" in call_command_output("verify_audit_log")  # unseen without the copy
+    with pytest.raises(CommandError) as error:
+        call_command("verify_audit_log", "--known", kept, stdout=StringIO())
+    assert f"no longer holds an entry with the hash printed by an earlier run ({kept})" in str(error.value)
+    assert "OK: 4 entries" in call_command_output("verify_audit_log", "--known", fourth.hash)
+
+
 def test_verify_finds_reordered_entries(chain, triggers_bypassed):
     with triggers_bypassed():
         raw(f"UPDATE {TABLE} SET sequence = 100 WHERE sequence = 2")

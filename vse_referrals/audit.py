@@ -166,12 +166,16 @@ class Verification:
     problem: str = ""  # the first broken or missing link; empty when the log is intact
 
 
-def verify(using="default"):
+def verify(using="default", known_hashes=()):
     """Walk the chain in order, one entry in memory at a time, and stop at the first problem:
     an entry whose hash does not match its content (altered), a gap in the sequence (removed),
     an entry that does not name the hash of the one before (altered, removed or reordered), a
-    chain head past the last entry (removed from the end), or missing or disabled triggers."""
+    chain head past the last entry (removed from the end), missing or disabled triggers, or a hash
+    printed by an earlier run (`known_hashes`, kept where the database's users cannot write) that
+    the chain no longer holds: entries cut from the end with the head moved back, or the whole log
+    rewritten."""
     result = Verification()
+    unseen = set(known_hashes)
     expected = 1
     for entry in AuditEntry.objects.using(using).order_by("sequence").iterator(chunk_size=2000):
         where = f"entry #{entry.sequence} (id {entry.pk})"
@@ -187,6 +191,7 @@ def verify(using="default"):
             return result
         result.count += 1
         result.last_hash = entry.hash
+        unseen.discard(entry.hash)
         expected = entry.sequence + 1
     head = AuditChainHead.objects.using(using).filter(pk=HEAD_ID).first()
     if head is not None and head.sequence >= expected:
@@ -196,5 +201,11 @@ def verify(using="default"):
     elif missing := TRIGGERS.get(connections[using].vendor, set()) - protecting_triggers(using):
         result.problem = "Triggers that refuse changes to the audit log are missing or disabled: " + ", ".join(
             sorted(missing)
+        )
+    elif unseen:
+        result.problem = (
+            "The log no longer holds an entry with the hash printed by an earlier run ("
+            + ", ".join(sorted(unseen))
+            + "): entries were cut from its end, or it was rewritten."
         )
     return result

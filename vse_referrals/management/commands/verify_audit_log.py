@@ -14,9 +14,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--database", default="default")
+        parser.add_argument(
+            "--known",
+            action="append",
+            default=[],
+            metavar="HASH",
+            help="a last hash printed by an earlier run (kept elsewhere): the log must still hold it",
+        )
 
-    def handle(self, *args, database, **options):
-        result = audit.verify(database)
+    def handle(self, *args, database, known, **options):
+        result = audit.verify(database, known_hashes=known)
         if result.problem:
             raise CommandError(f"Audit log broken after {result.count} good entries. {result.problem}")
         self.stdout.write(f"Audit log OK: {result.count} entries, last hash {result.last_hash}.")
