@@ -109,7 +109,8 @@ def _times(value):
     return "–" if value is None else f"{value:.2f}×"
 
 
-def _machine(result, small, large):
+def cpu_description():
+    """(the CPU's model name, how many cores), as this machine says (the load test's report too)."""
     cpu, count = "unknown", os.cpu_count()
     try:
         with open("/proc/cpuinfo") as cpuinfo:
@@ -117,6 +118,11 @@ def _machine(result, small, large):
         cpu, count = (names[0], len(names)) if names else (cpu, count)
     except OSError:
         pass
+    return cpu, count
+
+
+def _machine(result, small, large):
+    cpu, count = cpu_description()
     memory = "unknown"
     try:
         with open("/proc/meminfo") as meminfo:

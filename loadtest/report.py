@@ -9,6 +9,7 @@ import os
 import time
 
 from benchmarks.report import LOAD_TEST_HEADING as HEADING  # the bench keeps this section
+from benchmarks.report import cpu_description
 
 INBOX = "inbox"
 INBOX_LIMIT = 5  # the inbox's 95th percentile under load, at most this many times its median alone
@@ -157,13 +158,7 @@ def _ms(value):
 
 
 def _machine(result):
-    cpu, count = "unknown", os.cpu_count()
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            names = [line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")]
-        cpu, count = (names[0], len(names)) if names else (cpu, count)
-    except OSError:
-        pass
+    cpu, count = cpu_description()
     workers = os.environ.get("GUNICORN_WORKERS") or f"{(os.cpu_count() or 1) * 2 + 1} (2 × cores + 1)"
     return [
         f"- Date: {time.strftime('%Y-%m-%d %H:%M %Z')}",
