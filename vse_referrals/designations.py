@@ -34,9 +34,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import audit, conf, notifications, permissions
 from .models import AuditAction, ContactPoint
-from .models.organisations import user_display_name
-
-DESIGNATING_PERMISSIONS = ("vse_referrals.add_contactpoint", "vse_referrals.change_contactpoint")
+from .models.organisations import DESIGNATING_PERMISSIONS, user_display_name
 
 # Notices (the e-mails' headlines are in notifications.py)
 PROPOSED = "designation-proposed"

@@ -35,6 +35,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.models.audit_log import BaseLogEntry, BaseLogEntryManager, LogEntryQuerySet
 
+from .organisations import DESIGNATING_PERMISSIONS
+
 GENESIS_HASH = "0" * 64
 HEAD_ID = 1
 
@@ -87,11 +89,10 @@ APPEND_ONLY = "The audit log is append-only: its entries cannot be changed or de
 
 
 def can_view_audit_log(user):
-    """Who sees the audit log: superusers, holders of `view_audit_log`, and network
-    administrators (who may change contact points). Metadata only, like the referral overview."""
-    return user.is_active and (
-        user.has_perm("vse_referrals.view_audit_log") or user.has_perm("vse_referrals.change_contactpoint")
-    )
+    """Who sees the audit log: superusers, holders of `view_audit_log`, and network administrators
+    (who may designate points of contact). Metadata only, like the referral overview."""
+    permissions = ("vse_referrals.view_audit_log", *DESIGNATING_PERMISSIONS)
+    return user.is_active and any(user.has_perm(name) for name in permissions)
 
 
 class AuditEntryQuerySet(LogEntryQuerySet):

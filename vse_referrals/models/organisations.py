@@ -9,6 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+# Who may designate points of contact (add or change a ContactPoint): a network administrator,
+# the people who can grant access (`designations.is_network_administrator`).
+DESIGNATING_PERMISSIONS = ("vse_referrals.add_contactpoint", "vse_referrals.change_contactpoint")
+
 
 class NotInReferenceIndex:
     """Referrals, their records and access grants are not content: Wagtail's reference index (the
