@@ -31,7 +31,8 @@ from wagtail_modeladmin.views import (
 )
 
 from . import designations, permissions, two_factor
-from .forms import ConfirmDesignationForm, ContactPointForm, OrganisationForm
+from .confirming import ConfirmDesignationFlow
+from .forms import ContactPointForm, OrganisationForm
 from .models import ContactPoint, Organisation, ReferralCase, Status
 
 
@@ -225,7 +226,7 @@ class ContactPointDeleteView(DeleteView):
             return redirect(self.index_url)
 
 
-class ConfirmDesignationView(InstanceSpecificView):
+class ConfirmDesignationView(ConfirmDesignationFlow, InstanceSpecificView):
     """A network administrator confirms a designation another person proposed (four eyes)."""
 
     page_title = _("Confirm designation")
@@ -234,30 +235,15 @@ class ConfirmDesignationView(InstanceSpecificView):
     def check_action_permitted(self, user):
         return designations.is_network_administrator(user)
 
-    def get(self, request, *args, **kwargs):
-        refusal = designations.refusal_to_confirm(permissions.actor_for(request), self.instance)
-        if refusal:
-            messages.error(request, refusal)
-            return redirect(self.index_url)
-        form = ConfirmDesignationForm(initial={"seen": designations.fingerprint(self.instance)})
-        return self.render_to_response(self.get_context_data(form=form))
+    @property
+    def designation_to_confirm(self):
+        return self.instance
 
-    def post(self, request, *args, **kwargs):
-        form = ConfirmDesignationForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, _("The confirmation was incomplete: nothing was changed. Try again."))
-            return redirect(self.url_helper.get_action_url("confirm", self.pk_quoted))
-        try:
-            designations.confirm(self.instance, by=request.user, seen=form.cleaned_data["seen"], request=request)
-        except ValidationError as refusal:
-            messages.error(request, " ".join(refusal.messages))
-            return redirect(self.index_url)
-        messages.success(
-            request,
-            _("Designation of %(user)s confirmed: it takes effect in its period, and everyone concerned was told.")
-            % {"user": self.instance.user_display},
-        )
-        return redirect(self.index_url)
+    def done_url(self):
+        return self.index_url
+
+    def again_url(self):
+        return self.url_helper.get_action_url("confirm", self.pk_quoted)
 
 
 class ContactPointButtonHelper(ButtonHelper):

@@ -5,22 +5,15 @@ Like every referral view, only for someone who acts for an organisation; a desig
 organisation is not found (404).
 """
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from .. import designations
-from ..forms import ConfirmDesignationForm
+from ..confirming import ConfirmDesignationFlow
 from ..models import ContactPoint
 from .access import ContactPointRequiredMixin
-
-CONFIRMED_MESSAGE = gettext_noop(
-    "Designation of %(user)s confirmed: it takes effect in its period, and everyone concerned was told."
-)
 
 
 class DesignationsView(ContactPointRequiredMixin, TemplateView):
@@ -42,7 +35,7 @@ class DesignationsView(ContactPointRequiredMixin, TemplateView):
         )
 
 
-class ConfirmDesignationView(ContactPointRequiredMixin, TemplateView):
+class ConfirmDesignationView(ConfirmDesignationFlow, ContactPointRequiredMixin, TemplateView):
     template_name = "vse_referrals/designations/confirm.html"
     page_title = _("Confirm designation")
     header_icon = "user"
@@ -55,29 +48,12 @@ class ConfirmDesignationView(ContactPointRequiredMixin, TemplateView):
         )
         # Who may confirm is `designations.refusal_to_confirm`'s to say (GET), and `confirm`'s (POST).
 
-    def list_url(self):
+    @property
+    def designation_to_confirm(self):
+        return self.designation
+
+    def done_url(self):
         return reverse("vse_referrals:designations")
 
-    def get(self, request, *args, **kwargs):
-        refusal = designations.refusal_to_confirm(self.actor, self.designation)
-        if refusal:
-            messages.error(request, refusal)
-            return redirect(self.list_url())
-        form = ConfirmDesignationForm(initial={"seen": designations.fingerprint(self.designation)})
-        return self.render_to_response(self.get_context_data(form=form, designation=self.designation))
-
-    def post(self, request, *args, **kwargs):
-        form = ConfirmDesignationForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, gettext("The confirmation was incomplete: nothing was changed. Try again."))
-            return redirect("vse_referrals:confirm_designation", self.designation.pk)
-        try:
-            designations.confirm(self.designation, by=request.user, seen=form.cleaned_data["seen"], request=request)
-        except ValidationError as refusal:
-            messages.error(request, " ".join(refusal.messages))
-            return redirect(self.list_url())
-        messages.success(
-            request,
-            gettext(CONFIRMED_MESSAGE) % {"user": self.designation.user_display},
-        )
-        return redirect(self.list_url())
+    def again_url(self):
+        return reverse("vse_referrals:confirm_designation", args=[self.designation.pk])
