@@ -17,8 +17,6 @@ from django.core.paginator import EmptyPage, Paginator
 from django.utils.translation import gettext
 from wagtail.rich_text import get_text_for_indexing
 
-from .models import CapacityStatus
-
 HSDS_VERSION = "3.0"
 HSDS_PROFILE = "https://github.com/openreferral/specification/tree/3.0"
 HSDS_OPENAPI_URL = "https://raw.githubusercontent.com/openreferral/specification/3.0/schema/openapi.json"
