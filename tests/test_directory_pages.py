@@ -225,6 +225,14 @@ def test_uk_nation_filter_and_map_marker(client, members, directory):
     assert 'data-code="GB-SCT"' in response.content.decode()
 
 
+def test_the_united_kingdom_on_the_map_takes_in_its_nations(client, members, directory):
+    soup = BeautifulSoup(client.get(directory.url).content, "html.parser")
+    uk = soup.select_one('svg a[data-code="GB"]')
+    assert uk["aria-label"] == "United Kingdom: 1 service"
+    response = client.get(directory.url, {"country": "GB"})
+    assert services_listed(response) == ["Violence line SCT"]
+
+
 def test_invalid_filter_value_is_explained_and_ignored(client, members, directory):
     # An old shared link: the unknown value is left out, the valid filter still applies.
     response = client.get(directory.url, {"victim_type": "no-such-term", "country": "FR"})
