@@ -314,7 +314,6 @@ def make_example_directory():
         assistance=["court-accompaniment"],
         victims=["domestic-violence"],
         languages=["fr"],
-        capacity_status="waitlist",
         free_of_charge=False,
     )
     make_helpline(lyon, "National helpline for victims", "116 006", languages=["fr", "en"], open_24_7=True)

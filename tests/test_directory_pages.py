@@ -13,6 +13,7 @@ from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from wagtail.models import Page, Site
 from wagtail.test.utils import WagtailPageTestCase
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
@@ -25,6 +26,7 @@ from vse_referrals.models import (
     MemberHelpline,
     MemberLocation,
     MemberOrganisationPage,
+    MemberService,
     VictimType,
 )
 from vse_referrals.templatetags.vse_directory_tags import refer_url
@@ -152,10 +154,42 @@ def test_directory_and_profiles_render(client, members, directory):
     assert "Leave this site quickly" in html
 
 
+def verified_note(client, page):
+    return BeautifulSoup(client.get(page.url).content, "html.parser").select_one(".vse-verified")
+
+
 def test_stale_profiles_say_so(client, members):
     assert "may be out of date" in client.get(members["SCT"].url).content.decode()
     assert "may be out of date" not in client.get(members["FR"].url).content.decode()
     assert members["SCT"].is_stale and not members["FR"].is_stale
+
+
+def test_last_verified_is_always_shown_and_marked_when_stale(client, members):
+    fresh = verified_note(client, members["FR"])
+    verified = members["FR"].last_verified
+    assert fresh.get_text(strip=True) == f"This information was last verified on {date_format(verified)}."
+    assert "vse-verified--stale" not in fresh["class"]
+    stale = verified_note(client, members["SCT"])
+    assert "vse-verified--stale" in stale["class"] and "may be out of date" in stale.get_text()
+    MemberOrganisationPage.objects.filter(pk=members["DE"].pk).update(last_verified=None)
+    never = verified_note(client, members["DE"])
+    assert "vse-verified--stale" in never["class"] and "not been verified yet" in never.get_text()
+
+
+def test_a_member_s_capacity_has_one_source_its_organisation(client, members):
+    """The profile shows the capacity set in the organisation's form; services have no field of their own."""
+    assert "capacity_status" not in {field.name for field in MemberService._meta.get_fields()}
+    profile = members["FR"]
+    assert profile.capacity_status is None
+    assert "Capacity:" not in client.get(profile.url).content.decode()  # not linked: nothing to say
+    organisation = builders.make_organisation("Aide Lyon", capacity_status="capacity")
+    MemberOrganisationPage.objects.filter(pk=profile.pk).update(organisation=organisation)
+    capacity = BeautifulSoup(client.get(profile.url).content, "html.parser").select_one(".vse-capacity")
+    assert capacity.get_text(" ", strip=True) == "Capacity: Has capacity"
+    organisation.capacity_status = "waitlist"
+    organisation.save()
+    capacity = BeautifulSoup(client.get(profile.url).content, "html.parser").select_one(".vse-capacity")
+    assert capacity.get_text(" ", strip=True) == "Capacity: Waiting list"
 
 
 # Filters -------------------------------------------------------------------------------------
@@ -189,6 +223,14 @@ def test_uk_nation_filter_and_map_marker(client, members, directory):
     response = client.get(directory.url, {"country": "GB-SCT"})
     assert services_listed(response) == ["Violence line SCT"]
     assert 'data-code="GB-SCT"' in response.content.decode()
+
+
+def test_the_united_kingdom_on_the_map_takes_in_its_nations(client, members, directory):
+    soup = BeautifulSoup(client.get(directory.url).content, "html.parser")
+    uk = soup.select_one('svg a[data-code="GB"]')
+    assert uk["aria-label"] == "United Kingdom: 1 service"
+    response = client.get(directory.url, {"country": "GB"})
+    assert services_listed(response) == ["Violence line SCT"]
 
 
 def test_invalid_filter_value_is_explained_and_ignored(client, members, directory):
@@ -465,7 +507,6 @@ class EditorTests(WagtailPageTestCase):
                         {
                             "name": "Walk-in help Gent",
                             "description": "",
-                            "capacity_status": "capacity",
                             "capacity_notes": "",
                             "paid_staff": "4",
                             "volunteers": "",

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from wagtail.models import GroupPagePermission, Site
 
 from vse_referrals import wagtail_hooks
+from vse_referrals.models import MemberOrganisationPage
 from vse_referrals.views.directory_report import URL_NAME
 
 from . import builders
@@ -97,6 +98,10 @@ def test_member_editor_sees_the_services_of_their_member_only(client, example):
 
 
 def test_csv_export_lists_services_with_their_dimensions(client, example):
+    # The member's capacity is its organisation's (the one field for it), then the service's details.
+    MemberOrganisationPage.objects.filter(pk=example["lyon"].pk).update(
+        organisation=builders.make_organisation("Lyon", capacity_status="waitlist")
+    )
     client.force_login(builders.make_superuser())
     rows = list(csv.reader(StringIO(csv_text(client.get(REPORT_URL, {"export": "csv"})))))
     assert rows[0] == [
@@ -127,7 +132,7 @@ def test_csv_export_lists_services_with_their_dimensions(client, example):
         "All victims of crime",
         "Referral by the police; Website",
         "Phone helpline; Walk-in centre",
-        "Has capacity; Answer within a day",
+        "Waiting list; Answer within a day",
         "4 paid staff; 20 volunteers; 40 hours of initial training",
         "National government; Ministry of Justice grant",
         "Sign language",

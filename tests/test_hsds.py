@@ -19,6 +19,7 @@ from referencing.jsonschema import DRAFT202012
 from vse_referrals import hsds
 from vse_referrals.views import directory_api
 
+from . import builders
 from .builders import CITY_ONLY, HIDDEN, make_directory, make_example_directory, make_member, make_service
 
 pytestmark = pytest.mark.django_db
@@ -121,7 +122,7 @@ def test_service_by_id_validates_and_carries_every_dimension(client, example):
         ("victim-types", "all-victims-of-crime"),
         ("outreach-channels", "referral-by-the-police"),
         ("access-channels", "phone-helpline"),
-        ("capacity", "capacity"),
+        ("capacity", "details"),  # a profile linked to no organisation: its service's capacity details only
         ("staffing", "paid-staff"),
         ("staffing", "volunteers"),
         ("staffing", "training"),
@@ -420,3 +421,14 @@ def test_queries_do_not_grow_with_members(client, path, listed, expected):
     many, many_payload = _count_queries(client, url)
     assert (len(few_payload[listed]), len(many_payload[listed])) == (5, expected)
     assert few == many
+
+
+def test_capacity_is_the_organisation_s_for_every_service(client, example):
+    """One field for a member's capacity: its organisation's, which the referral system edits."""
+    lyon = example["lyon"]
+    lyon.organisation = builders.make_organisation("Lyon", capacity_status="waitlist")
+    lyon.save()
+    response = api(client, example["directory"], f"services/{example['general'].hsds_id}/")
+    (capacity,) = [item for item in response.json()["attributes"] if item["link_type"] == "capacity"]
+    assert capacity["taxonomy_term"]["code"] == "waitlist"
+    assert capacity["value"] == "Answer within a day"

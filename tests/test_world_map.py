@@ -67,7 +67,7 @@ def test_features_without_code_are_drawn_but_never_linked():
 def test_members_are_links_with_href_and_accessible_name():
     root = parse(render(MEMBERS, labels={"FR": "France", "DE": "Germany"}))
     found = links(root)
-    assert set(found) == set(MEMBERS)
+    assert set(found) == set(MEMBERS) | {"GB"}  # the United Kingdom of its nations
 
     france = found["FR"]
     assert france.get("href") == "?country=FR"
@@ -118,7 +118,8 @@ def test_microstates_and_uk_nations_are_markers():
     members = {"MT": 1, "AD": 2, "LI": 1, "MC": 1, "SM": 1, "VA": 1, "LU": 1, "BB": 1, "GB-SCT": 1, "GB-NIR": 1}
     root = parse(render(members, selected="MT"))
     found = links(root)
-    assert set(found) == set(members)
+    assert set(found) == set(members) | {"GB"}
+    del found["GB"]  # the United Kingdom of its nations: a shape, not a marker
     markers = root.find("svg:g[@class='vse-map__markers']", NS)
     for code, a in found.items():
         assert "vse-map__area--marker" in a.get("class"), code
@@ -135,13 +136,23 @@ def test_microstates_and_uk_nations_are_markers():
     assert "vse-map__area--selected" in found["MT"].get("class")
 
 
-def test_uk_nations_shade_the_united_kingdom_without_linking_it():
-    root = parse(render({"GB-ENG": 1}))
-    assert set(links(root)) == {"GB-ENG"}
-    assert len(root.findall(".//svg:path[@class='vse-map__land vse-map__land--contains-members']", NS)) == 1
-    root = parse(render({"GB": 1}))
-    assert set(links(root)) == {"GB"}
-    assert "vse-map__area--marker" not in links(root)["GB"].get("class")
+def test_uk_nations_colour_the_united_kingdom_like_any_member_country():
+    root = parse(render({"GB-ENG": 2, "GB-SCT": 1, "FR": 1}))
+    found = links(root)
+    assert set(found) == {"GB", "GB-ENG", "GB-SCT", "FR"}
+    # The UK is a member shape as France is (same group, same class, same kind of link)...
+    shaded = root.find("svg:g[@class='vse-map__members']", NS)
+    assert found["GB"] in list(shaded) and found["FR"] in list(shaded)
+    assert found["GB"].get("class") == found["FR"].get("class") == "vse-map__area vse-map__area--member"
+    assert found["GB"].get("href") == "?country=GB"
+    # ...counting the services of its nations, whose markers stay links of their own above it.
+    assert found["GB"].get("aria-label") == "United Kingdom: 3 services"
+    assert all("vse-map__area--marker" in found[code].get("class") for code in ("GB-ENG", "GB-SCT"))
+    # No part of the UK is left as plain, uncoloured land.
+    plain_shapes = len(root.findall("svg:g[@class='vse-map__plain']/svg:path", NS))
+    assert plain_shapes == len(parse(render({"FR": 1})).findall("svg:g[@class='vse-map__plain']/svg:path", NS)) - 1
+    # UK-wide members and nations add up.
+    assert links(parse(render({"GB": 1, "GB-WLS": 1})))["GB"].get("aria-label") == "United Kingdom: 2 services"
 
 
 def test_non_member_microstates_are_plain_dots():

@@ -17,8 +17,6 @@ from django.core.paginator import EmptyPage, Paginator
 from django.utils.translation import gettext
 from wagtail.rich_text import get_text_for_indexing
 
-from .models import CapacityStatus
-
 HSDS_VERSION = "3.0"
 HSDS_PROFILE = "https://github.com/openreferral/specification/tree/3.0"
 HSDS_OPENAPI_URL = "https://raw.githubusercontent.com/openreferral/specification/3.0/schema/openapi.json"
@@ -121,10 +119,17 @@ def vocabulary_attributes(service):
     ]
 
 
-def capacity_attribute(service):
-    status = CapacityStatus(service.capacity_status)
-    term = taxonomy_term(CAPACITY, status.value, str(status.label))
-    return attribute(service.hsds_id, CAPACITY, term, service.capacity_notes)
+def capacity_attributes(service):
+    """The member's capacity (its organisation's, when the profile is linked to one) with the
+    service's own capacity details."""
+    status = service.page.capacity_status
+    if status is None:
+        if not service.capacity_notes:
+            return []
+        term = taxonomy_term(CAPACITY, "details", "Capacity details")
+    else:
+        term = taxonomy_term(CAPACITY, status.value, str(status.label))
+    return [attribute(service.hsds_id, CAPACITY, term, service.capacity_notes)]
 
 
 def staffing_attributes(service):
@@ -141,7 +146,7 @@ def staffing_attributes(service):
 
 def service_attributes(service):
     """The seven mapping dimensions of a service (DESIGN.md section 1), plus its accessibility."""
-    return [*vocabulary_attributes(service), capacity_attribute(service), *staffing_attributes(service)]
+    return [*vocabulary_attributes(service), *capacity_attributes(service), *staffing_attributes(service)]
 
 
 # Shared parts -------------------------------------------------------------------------------

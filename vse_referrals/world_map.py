@@ -58,8 +58,9 @@ Public API
     makes it easy to tap); ``--selected`` and ``aria-current="true"`` mark the
     selected one, ``--marker`` the markers. Micro-states (``MICROSTATES`` and every area
     smaller than ``MARKER_BELOW`` units) are markers at the centre of their largest piece;
-    the UK nations are markers at fixed points, and when any of them has members the (not
-    linked) UK shape is lightly shaded. Links are in alphabetical order of their names, which
+    the UK nations are markers at fixed points, and their services count for the United
+    Kingdom too, whose shape is then a member area like any other (coloured, linked to
+    ``link("GB")``, which takes in every nation). Links are in alphabetical order of their names, which
     is the keyboard order. ``data-anchor`` is where the script points its label.
 
 ``EUROPE_VIEWBOX``, ``WORLD_VIEWBOX``
@@ -511,6 +512,11 @@ def render_map(
     for code, count in members.items():
         if count and count > 0:
             counts[str(code).upper()] = counts.get(str(code).upper(), 0) + int(count)
+    # The UK nations' services are the United Kingdom's too: its shape is coloured and linked like
+    # any member country (to all of them), and the nations' markers sit on it.
+    uk_total = sum(counts.get(code, 0) for code in UK_NATIONS)
+    if uk_total:
+        counts["GB"] = counts.get("GB", 0) + uk_total
     selected = selected.upper() if selected else None
     labels = labels or {}
 
@@ -546,7 +552,6 @@ def render_map(
     dots: list[SafeString] = []  # markers of micro-states without members
     shaded: list[tuple[str, SafeString]] = []  # (sort key, link) of shapes with members
     markers: list[tuple[str, SafeString]] = []  # (sort key, link) of markers with members
-    uk_has_members = any(code in counts for code in UK_NATIONS)
 
     areas = _areas(projection)
     for area in areas:
@@ -557,8 +562,6 @@ def render_map(
                 classes = "vse-map__land"
                 if code and code == selected:
                     classes += " vse-map__land--selected"
-                if code == "GB" and uk_has_members:
-                    classes += " vse-map__land--contains-members"
                 # Path data projected from the bundled geometry, no user text
                 plain.append(format_html('<path class="{}" d="{}"/>', classes, mark_safe(area.d)))  # nosec B308 B703
             if area.marker:

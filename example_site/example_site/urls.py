@@ -4,10 +4,13 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from intranet.views import FaviconView
+
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("health/", include("vse_referrals.health_urls")),  # vse_referrals: load balancers, monitoring
+    path("favicon.ico", FaviconView.as_view()),
 ]
 
 if settings.DEBUG:

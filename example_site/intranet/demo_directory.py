@@ -134,7 +134,6 @@ def load(home):
                 sort_order=position,
                 name=name,
                 description=f"{name} offered by {title}.",
-                capacity_status=rng.choice(["capacity", "capacity", "waitlist"]),
                 capacity_notes=f"About {rng.randint(2, 40) * 50} people a year",
                 paid_staff=rng.randint(2, 60),
                 volunteers=rng.randint(0, 300),

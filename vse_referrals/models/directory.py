@@ -177,6 +177,12 @@ class MemberOrganisationPage(PublicPageMixin, Page):
         return self.last_verified is None or self.last_verified < stale_cutoff()
 
     @property
+    def capacity_status(self):
+        """Whether the member takes on new victims: what its organisation reports in the referral
+        system (the only place it is edited), or None for a profile linked to no organisation."""
+        return CapacityStatus(self.organisation.capacity_status) if self.organisation_id else None
+
+    @property
     def area_code(self):
         """Where the member sits on the map: its UK nation, or its country."""
         return self.region or self.country.code
@@ -206,11 +212,11 @@ class MemberService(ClusterableModel, Orderable):
     access_channels = ParentalManyToManyField(
         "vse_referrals.AccessChannel", verbose_name=_("ways to get assistance"), blank=True
     )
-    # 5. Capacity.
-    capacity_status = models.CharField(
-        _("capacity"), max_length=20, choices=CapacityStatus.choices, default=CapacityStatus.CAPACITY
+    # 5. Capacity: how much the service takes on. Whether the member takes on new victims now is
+    # its organisation's `capacity_status` (one field, see MemberOrganisationPage.capacity_status).
+    capacity_notes = models.CharField(
+        _("capacity details"), max_length=255, blank=True, help_text=_("For example: about 500 people a year.")
     )
-    capacity_notes = models.CharField(_("capacity details"), max_length=255, blank=True)
     # 6. Paid staff, volunteers and their training.
     paid_staff = models.PositiveIntegerField(_("paid staff"), null=True, blank=True)
     volunteers = models.PositiveIntegerField(_("volunteers"), null=True, blank=True)
@@ -235,7 +241,7 @@ class MemberService(ClusterableModel, Orderable):
         FieldPanel("victim_types", widget=CHECKBOXES),
         MultiFieldPanel([FieldPanel("outreach_channels", widget=CHECKBOXES)], heading=_("How victims are informed")),
         FieldPanel("access_channels", widget=CHECKBOXES),
-        FieldRowPanel([FieldPanel("capacity_status"), FieldPanel("capacity_notes")]),
+        FieldPanel("capacity_notes"),
         FieldRowPanel([FieldPanel("paid_staff"), FieldPanel("volunteers")]),
         FieldPanel("training"),
         FieldPanel("funding_sources", widget=CHECKBOXES),

@@ -124,7 +124,7 @@ def services(directory, request):
     full = is_true(request, "full")
     queryset = (
         MemberService.objects.filter(pk__in=matching.values("pk"))
-        .select_related("page")
+        .select_related("page__organisation")
         .order_by("page__title", "page_id", "sort_order", "pk")
     )
     if full:
@@ -138,7 +138,7 @@ def services(directory, request):
 def service(directory, request, service_id):
     found = (
         MemberService.objects.filter(page__in=member_pages(directory), hsds_id=service_id)
-        .select_related("page")
+        .select_related("page__organisation")
         .prefetch_related(*FULL_SERVICE_PREFETCH)
         .first()
     )

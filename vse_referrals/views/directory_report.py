@@ -95,7 +95,7 @@ def service_row(service):
         "victim_types": joined(service.victim_types.all()),
         "outreach_channels": joined(service.outreach_channels.all()),
         "access_channels": joined(service.access_channels.all()),
-        "capacity": joined([service.get_capacity_status_display(), service.capacity_notes]),
+        "capacity": joined([page.capacity_status and page.capacity_status.label, service.capacity_notes]),
         "staffing": staffing(service),
         "funding": joined([*service.funding_sources.all(), service.funding_notes]),
         "accessibility": joined(service.accessibility.all()),
@@ -134,7 +134,7 @@ class DirectoryServicesReportView(ReportView):
     def get_queryset(self):
         return (
             MemberService.objects.filter(page__in=editable_member_pages(self.request.user).values("pk"))
-            .select_related("page")
+            .select_related("page__organisation")
             .prefetch_related(
                 "assistance_forms",
                 "victim_types",
