@@ -12,7 +12,7 @@ import datetime
 
 from django.utils import dateformat, timezone
 
-MOMENT_FORMAT = "j M Y, H:i T"
+MOMENT_FORMAT = "j M Y, H:i"
 DAY_FORMAT = "j M Y"
 
 
@@ -22,7 +22,12 @@ def format_moment(value):
         return ""
     if not isinstance(value, datetime.datetime):
         return format_day(value)
-    return dateformat.format(timezone.localtime(value) if timezone.is_aware(value) else value, MOMENT_FORMAT)
+    if timezone.is_naive(value):
+        return dateformat.format(value, MOMENT_FORMAT)
+    local = timezone.localtime(value)
+    # The zone's own name for this very moment: Django's "T" gives nothing for the hour that
+    # happens twice when summer time ends, exactly when the zone is needed to tell them apart.
+    return f"{dateformat.format(local, MOMENT_FORMAT)} {local.tzname()}"
 
 
 def format_day(value):
