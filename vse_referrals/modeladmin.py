@@ -35,7 +35,6 @@ from .dates import format_day, format_moment
 from .forms import ContactPointForm, OrganisationForm
 from .models import ContactPoint, Organisation, ReferralCase, Status
 
-
 INDEX_TEMPLATE = "vse_referrals/modeladmin/index.html"
 
 
