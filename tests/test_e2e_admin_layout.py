@@ -101,3 +101,28 @@ def test_case_rows_stack_on_a_phone_with_their_labels(browser, live_server, page
     )
     assert label == '"Closed: "'
     page.close()
+
+
+def test_the_overview_shows_its_whole_table_on_a_desktop(browser, live_server, pages):
+    """At 1280 px the VSE office sees every column without scrolling, and the last row above the
+    pagination (Wagtail's listing pulls the pagination up over it otherwise)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", "vse-office")
+    page.fill("#id_password", "password")
+    page.click("button[type=submit]")
+    page.goto(f"{live_server.url}/admin/vse_referrals/referralcase/")
+    results = page.evaluate(
+        """() => {
+            const list = document.querySelector('.result-list');
+            const rows = list.querySelectorAll('tbody tr');
+            return {
+                hidden: list.scrollWidth - list.clientWidth,
+                lastRowBottom: rows[rows.length - 1].getBoundingClientRect().bottom,
+                paginationTop: document.querySelector('.pagination').getBoundingClientRect().top,
+            };
+        }"""
+    )
+    assert results["hidden"] <= 0
+    assert results["lastRowBottom"] <= results["paginationTop"]
+    page.close()
