@@ -69,7 +69,7 @@ class BadgesColumn(CaseColumn):
 
 class DeadlineColumn(CaseColumn):
     def cell(self, case, table):
-        return self.td(deadline(case, table.now))
+        return self.td(deadline(case, table.now) or "—")
 
 
 class ClosedColumn(CaseColumn):
