@@ -259,8 +259,8 @@ def test_planted_payloads_reach_this_apps_exports_as_text(client, planted, expor
     assert neutralised | {"'=1+2", "'-Sender organisation"} <= set(column(organisations, "Name"))
 
     overview = exported_cells(client, reverse("vse_referrals_referralcase_modeladmin_index"), export_format)
-    assert {f"{text} (FR)" for text in neutralised} <= set(column(overview, "To"))
-    assert set(column(overview, "From")) == {"'-Sender organisation (SE)"}
+    assert {f"{text}, France" for text in neutralised} <= set(column(overview, "To"))
+    assert set(column(overview, "From")) == {"'-Sender organisation, Sweden"}
 
     report = exported_cells(client, reverse("vse_referrals_directory_services"), export_format)
     for heading in ("Member", "Service", "Staff, volunteers and training", "Financing"):

@@ -675,3 +675,54 @@ def test_dashboard_query_count_does_not_grow(client, roles, org_a, org_b):
     section = BeautifulSoup(response.content, "html.parser").find(id="vse-referrals-inbox-section")
     assert len(rows(panel_table(section, "Needs your action"))) == 8
     assert few == many
+
+
+# The closed list and the case header ----------------------------------------------------------------
+
+
+def closed_rows(client):
+    table = soup(client.get(INBOX_URL, {"tab": "closed"})).select_one("table.listing")
+    headings = [th.get_text(strip=True) for th in table.select("thead th")]
+    return headings, [
+        {td["data-label"]: td.get_text(" ", strip=True) for td in row.select("td")} for row in table.select("tbody tr")
+    ]
+
+
+def test_the_closed_list_shows_when_how_and_whether_the_data_is_kept(client, sender, receiver):
+    kept = builders.case_in_state("closed", sender, receiver)
+    purged = builders.case_in_state("purged", sender, receiver)
+    client.force_login(receiver)
+    headings, rows_ = closed_rows(client)
+    assert "Deadline" not in headings
+    assert headings[:3] == ["Reference", "Priority and status", "Closed"]
+    by_reference = {row["Reference"]: row for row in rows_}
+    assert by_reference[kept.reference]["Outcome"] == "Victim supported"
+    assert by_reference[kept.reference]["Personal data"].startswith("Kept until ")
+    assert by_reference[purged.reference]["Personal data"].startswith("Purged on ")
+    assert by_reference[kept.reference]["Closed"].endswith(("CET", "CEST"))
+    assert by_reference[kept.reference]["Partner"] == f"From {sender_org(sender).name}, France"
+
+
+def sender_org(user):
+    return builders.acting(user).organisation
+
+
+def test_the_sender_sees_the_outcome_only_with_consent_to_report_back(client, sender, receiver):
+    told = builders.case_in_state("closed", sender, receiver)
+    untold = builders.case_in_state("closed", sender, receiver, consent_to_report_back=False)
+    client.force_login(sender)
+    by_reference = {row["Reference"]: row for row in closed_rows(client)[1]}
+    assert by_reference[told.reference]["Outcome"] == "Victim supported"
+    assert by_reference[untold.reference]["Outcome"] == "—"
+
+
+def test_the_case_header_says_each_fact_once(client, sender, receiver):
+    case = builders.sent_case(sender, sender_org(receiver))
+    workflow.perform(case, "accept", builders.acting(receiver))
+    client.force_login(receiver)
+    page = soup(client.get(reverse("vse_referrals:case", args=[case.pk])))
+    header = page.select_one(".vse-case-header").get_text(" ", strip=True)
+    assert header.count("Victim to be contacted by") == 1
+    assert header.count("Answer wanted by") == 1  # the past deadline, among the facts
+    assert f"{sender_org(sender).name}, France" in header
+    assert "(France)" not in header

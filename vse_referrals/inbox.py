@@ -52,14 +52,15 @@ TABS = {
 }
 
 
-def listing(cases):
-    """What a list of cases shows: metadata (nothing decrypted) and both organisations."""
-    return cases.metadata().select_related("sending_organisation", "receiving_organisation")
+def listing(cases, *extra):
+    """What a list of cases shows: metadata (nothing decrypted), the `extra` plain columns it needs
+    and both organisations."""
+    return cases.metadata(*extra).select_related("sending_organisation", "receiving_organisation")
 
 
-def tab(actor, name):
+def tab(actor, name, *extra):
     select, ordering = TABS[name]
-    return listing(select(actor)).order_by(*ordering)
+    return listing(select(actor), *extra).order_by(*ordering)
 
 
 def count_needing_action(actor):

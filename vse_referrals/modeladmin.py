@@ -12,7 +12,6 @@ from django.shortcuts import redirect
 from django.template.defaultfilters import yesno
 from django.urls import re_path, reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -32,8 +31,11 @@ from wagtail_modeladmin.views import (
 
 from . import designations, permissions, two_factor
 from .confirming import ConfirmDesignationFlow
+from .dates import format_day, format_moment
 from .forms import ContactPointForm, OrganisationForm
 from .models import ContactPoint, Organisation, ReferralCase, Status
+
+INDEX_TEMPLATE = "vse_referrals/modeladmin/index.html"
 
 
 class ManagementPermissionHelper(PermissionHelper):
@@ -106,6 +108,7 @@ class OrganisationAdmin(ModelAdmin):
     inspect_view_enabled = True
     inspect_view_class = OrganisationInspectView
     inspect_template_name = "vse_referrals/modeladmin/organisation_inspect.html"
+    index_template_name = INDEX_TEMPLATE
     inspect_view_fields = ["name", "country", "languages", "accepts_referrals", "capacity_status"]
     list_display = ("name", "country_name", "accepts_referrals", "capacity_status", "current_contact_points")
     list_filter = (("country", CountryFilter), "accepts_referrals", "capacity_status")
@@ -169,10 +172,8 @@ class DesignationMessagesMixin:
                 )
                 % {
                     "user": saved.user_display,
-                    "until": date_format(timezone.localtime(saved.active_until), "DATETIME_FORMAT")
-                    if saved.active_until
-                    else _("no end date"),
-                    "end": date_format(timezone.localtime(saved.active_from), "DATETIME_FORMAT"),
+                    "until": format_moment(saved.active_until) if saved.active_until else _("no end date"),
+                    "end": format_moment(saved.active_from),
                 },
             )
         elif not saved.is_confirmed:
@@ -313,14 +314,15 @@ class ContactPointAdmin(ModelAdmin):
     delete_view_class = ContactPointDeleteView
     button_helper_class = ContactPointButtonHelper
     edit_template_name = "vse_referrals/modeladmin/contactpoint_edit.html"
+    index_template_name = INDEX_TEMPLATE
     list_display = (
         "user_name",
         "organisation",
-        "organisation_country",
         "role",
-        "active_from",
-        "active_until",
         "status",
+        "active_from_display",
+        "active_until_display",
+        "organisation_country",
     )
     list_filter = (("organisation__country", CountryFilter), "role", ConfirmationFilter)
     search_fields = ("user__first_name", "user__last_name", "user__email", "user__username", "organisation__name")
@@ -373,6 +375,18 @@ class ContactPointAdmin(ModelAdmin):
         return obj.status_label
 
     status.short_description = _("Status")
+
+    def active_from_display(self, obj):
+        return format_moment(obj.active_from)
+
+    active_from_display.short_description = ContactPoint._meta.get_field("active_from").verbose_name
+    active_from_display.admin_order_field = "active_from"
+
+    def active_until_display(self, obj):
+        return format_moment(obj.active_until) or _("No end date")
+
+    active_until_display.short_description = ContactPoint._meta.get_field("active_until").verbose_name
+    active_until_display.admin_order_field = "active_until"
 
 
 class OverviewPermissionHelper(PermissionHelper):
@@ -467,7 +481,9 @@ class ReferralOverviewAdmin(ModelAdmin):
     menu_label = _("Referral overview")
     menu_icon = "list-ul"
     permission_helper_class = OverviewPermissionHelper
-    list_display = ("reference", "from_organisation", "to_organisation", "priority", "status", "sent", "deadline")
+    index_template_name = INDEX_TEMPLATE
+    # What tells referrals apart first: on a phone the table scrolls, and these show before it does.
+    list_display = ("reference", "priority", "status", "deadline", "from_organisation", "to_organisation", "sent")
     list_filter = (
         "status",
         "priority",
@@ -494,19 +510,19 @@ class ReferralOverviewAdmin(ModelAdmin):
         return overview_cases(super().get_queryset(request))
 
     def from_organisation(self, case):
-        return f"{case.sending_organisation} ({case.sending_organisation.country.code})"
+        return case.sending_organisation.name_with_country
 
     from_organisation.short_description = _("From")
     from_organisation.admin_order_field = "sending_organisation__name"
 
     def to_organisation(self, case):
-        return f"{case.receiving_organisation} ({case.receiving_organisation.country.code})"
+        return case.receiving_organisation.name_with_country
 
     to_organisation.short_description = _("To")
     to_organisation.admin_order_field = "receiving_organisation__name"
 
     def sent(self, case):
-        return date_format(timezone.localtime(case.sent_at), "SHORT_DATE_FORMAT") if case.sent_at else ""
+        return format_day(case.sent_at)
 
     sent.short_description = _("Sent")
     sent.admin_order_field = "sent_at"
@@ -515,7 +531,7 @@ class ReferralOverviewAdmin(ModelAdmin):
         _clock, when = case.active_deadline()
         if not when:
             return ""
-        text = date_format(timezone.localtime(when), "SHORT_DATETIME_FORMAT")
+        text = format_moment(when)
         return format_html("<strong>{}</strong> {}", _("Overdue"), text) if case.is_overdue else text
 
     deadline.short_description = _("Deadline")

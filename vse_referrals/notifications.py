@@ -20,6 +20,7 @@ between the send and the mark, so that window is one database round trip.
 import logging
 import os
 import socket
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -190,7 +191,7 @@ def render_notification(notification):
         "url": absolute_case_url(case),
         "recipient_name": notification.recipient.get_full_name() or notification.recipient.get_username(),
     }
-    with translation.override(_preferred_language(notification.recipient)):
+    with as_recipient_prefers(notification.recipient):
         subject = render_to_string("vse_referrals/emails/notification_subject.txt", context).strip()
         body = render_to_string("vse_referrals/emails/notification.txt", context)
     return " ".join(subject.split()), body
@@ -213,7 +214,7 @@ def render_account_notice(notification):
         "username": notification.recipient.get_username(),
         "url": getattr(settings, "WAGTAILADMIN_BASE_URL", "").rstrip("/") + reverse("wagtailadmin_home"),
     }
-    with translation.override(_preferred_language(notification.recipient)):
+    with as_recipient_prefers(notification.recipient):
         subject = str(context["headline"])
         body = render_to_string("vse_referrals/emails/account_notice.txt", context)
     return subject, body
@@ -245,7 +246,7 @@ def render_designation_notice(notification):
         "recipient_name": notification.recipient.get_full_name() or notification.recipient.get_username(),
         "url": getattr(settings, "WAGTAILADMIN_BASE_URL", "").rstrip("/") + reverse(url_name),
     }
-    with translation.override(_preferred_language(notification.recipient)):
+    with as_recipient_prefers(notification.recipient):
         headline = DESIGNATION_HEADLINES[notification.kind] % {"organisation": facts["organisation"]}
         subject = context["headline"] = headline
         body = render_to_string("vse_referrals/emails/designation_notice.txt", context)
@@ -257,7 +258,13 @@ def absolute_case_url(case):
     return f"{base}{reverse('vse_referrals:case', args=[case.pk])}"
 
 
-def _preferred_language(user):
+@contextmanager
+def as_recipient_prefers(user):
+    """The recipient's language and time zone (their Wagtail account preferences, as the admin
+    uses them), so that an e-mail's dates read as on their pages."""
     from wagtail.users.models import UserProfile
 
-    return UserProfile.get_for_user(user).get_preferred_language() or settings.LANGUAGE_CODE
+    profile = UserProfile.get_for_user(user)
+    language = profile.get_preferred_language() or settings.LANGUAGE_CODE
+    with translation.override(language), timezone.override(profile.get_current_time_zone()):
+        yield

@@ -5,10 +5,10 @@ will see. Values are plain text (templates escape them); empty answers are left 
 """
 
 from django.db import models
-from django.template.defaultfilters import date as format_date
 from django.template.defaultfilters import yesno
 from django.utils.translation import gettext
 
+from .dates import format_day
 from .forms import REFERRAL_SECTIONS
 
 # Shown in the case header instead of the sections.
@@ -43,7 +43,7 @@ def case_sections(case):
 def _notice(case, names):
     if "phone" in names and not case.consent_to_contact:
         return gettext("The victim has not agreed to be contacted directly: contact them through %(organisation)s.") % {
-            "organisation": case.sending_organisation
+            "organisation": case.sending_organisation.name
         }
     return ""
 
@@ -64,5 +64,5 @@ def display_value(case, name):
     if name.endswith("country"):
         return value.name if value else ""
     if isinstance(field, models.DateField) and value:
-        return format_date(value, "DATE_FORMAT")
+        return format_day(value)
     return value or ""

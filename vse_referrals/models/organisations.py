@@ -75,6 +75,13 @@ class Organisation(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def name_with_country(self):
+        """How a page names a member beside its country: "Brottsofferstöd Norden (demo), Sweden".
+
+        A comma, not brackets: names often end in a bracket of their own."""
+        return f"{self.name}, {self.country.name}"
+
     def save(self, *args, **kwargs):
         # One transaction with the post_save receiver (signals.organisation_saved), which names the
         # group and grants it the permission: no organisation without its group's grant.

@@ -217,8 +217,9 @@ METADATA_FIELDS = (
 
 
 class ReferralCaseQuerySet(models.QuerySet):
-    def metadata(self):
-        return self.only(*METADATA_FIELDS)
+    def metadata(self, *extra):
+        """The metadata columns, and the `extra` plain columns a list needs (never an encrypted one)."""
+        return self.only(*METADATA_FIELDS, *extra)
 
     def awaiting_answer(self):
         return self.filter(RESPOND_CLOCK.running())

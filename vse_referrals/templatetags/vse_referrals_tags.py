@@ -1,15 +1,28 @@
 import functools
 
 from django import template
-from django.utils import dateformat, formats, timezone, translation
+from django.utils import dateformat, timezone, translation
 from django.utils.html import format_html
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext
 
+from ..dates import format_day, format_moment
 from ..models import Priority, ReferralCase, Status
 from ..sanitize import safe_html
 
 register = template.Library()
+
+
+@register.filter
+def moment(value):
+    """A date and time as every page shows it: "1 Dec 2026, 06:59 CET" (see `dates`)."""
+    return format_moment(value)
+
+
+@register.filter
+def day(value):
+    """A date as every page shows it: "1 Dec 2026" (see `dates`)."""
+    return format_day(value)
 
 
 @register.filter
@@ -61,7 +74,7 @@ def deadline(case: ReferralCase, now=None):
             said["overdue"],
             label,
             dateformat.format(local, "c"),
-            formats.date_format(local, "DATETIME_FORMAT"),
+            format_moment(local),
             distance,
         )
     distance = said["in"] % {"distance": timeuntil(when, now)}
@@ -69,7 +82,7 @@ def deadline(case: ReferralCase, now=None):
         '<span class="vse-deadline">{} <time datetime="{}">{}</time> ({})</span>',
         label,
         dateformat.format(local, "c"),
-        formats.date_format(local, "DATETIME_FORMAT"),
+        format_moment(local),
         distance,
     )
 

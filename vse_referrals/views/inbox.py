@@ -14,7 +14,7 @@ from wagtail.admin.widgets.button import HeaderButton
 
 from .. import conf, inbox
 from ..filters import TAB_LABELS, InboxFilterSet
-from ..tables import CASE_COLUMNS, CaseTable
+from ..tables import CASE_COLUMNS, CLOSED_CASE_COLUMNS, CLOSED_CASE_FIELDS, CaseTable
 from .access import ContactPointRequiredMixin
 
 
@@ -28,7 +28,6 @@ class InboxView(ContactPointRequiredMixin, BaseListingView):
     verbose_name_plural = _("referrals")
     filterset_class = InboxFilterSet
     table_class = CaseTable
-    columns = CASE_COLUMNS
     # The reference is the only text searched, in its plain column and never through a search
     # backend: names and narratives are encrypted, and a listing must never match them.
     is_searchable = True
@@ -43,7 +42,13 @@ class InboxView(ContactPointRequiredMixin, BaseListingView):
 
     def get_base_queryset(self):
         # The tab chooses the cases (one side's index serves each); the other filters narrow them.
+        if self.filters.current_tab == "closed":
+            return inbox.tab(self.actor, "closed", *CLOSED_CASE_FIELDS)
         return inbox.tab(self.actor, self.filters.current_tab)
+
+    @property
+    def columns(self):
+        return CLOSED_CASE_COLUMNS if self.filters.current_tab == "closed" else CASE_COLUMNS
 
     def filter_queryset(self, queryset):
         return self.filters.filter_queryset(queryset)
@@ -67,10 +72,9 @@ class InboxView(ContactPointRequiredMixin, BaseListingView):
 
     @cached_property
     def header_buttons(self):
-        return [
-            HeaderButton(_("Refer a victim"), url=reverse("vse_referrals:refer"), icon_name="plus"),
-            HeaderButton(_("Points of contact"), url=reverse("vse_referrals:designations"), icon_name="user"),
-        ]
+        # One button: two do not fit beside the search on a phone (the points of contact are linked
+        # from the listing's introduction).
+        return [HeaderButton(_("Refer a victim"), url=reverse("vse_referrals:refer"), icon_name="plus")]
 
     def get_table_kwargs(self):
         current = self.filters.current_tab

@@ -1,5 +1,7 @@
 """Local demo: SQLite, console e-mail. Never use these settings on a server."""
 
+import os
+
 from .base import *  # noqa: F401,F403
 
 DEBUG = True
@@ -17,6 +19,7 @@ if not _DEV_KEY_FILE.exists():
     _DEV_KEY_FILE.write_text(Fernet.generate_key().decode())
 VSE_REFERRALS_ENCRYPTION_KEYS = [_DEV_KEY_FILE.read_text().strip()]
 
-# The demo's points of contact sign in without a phone. Set this to True (the default, and what
-# production uses) to try two-step verification with an authenticator app.
-VSE_REFERRALS_TWO_FACTOR_REQUIRED = False
+# The demo's points of contact sign in without a phone. To try two-step verification with an
+# authenticator app (the default everywhere else), start the demo with
+# VSE_DEMO_TWO_FACTOR=on: no tracked file needs editing.
+VSE_REFERRALS_TWO_FACTOR_REQUIRED = os.environ.get("VSE_DEMO_TWO_FACTOR", "off").lower() in {"on", "1", "true", "yes"}
