@@ -7,7 +7,7 @@ STAMP = $(VENV)/.installed
 
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test test-suite check-example-site install browser bench loadtest clean
+.PHONY: demo test test-suite check-example-site install browser axe bench loadtest clean
 
 $(STAMP): setup.cfg pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,9 +25,9 @@ demo: $(STAMP)
 	$(MANAGE) runserver 127.0.0.1:8000
 
 ## Run the whole suite and check the example site
-test: $(STAMP) browser test-suite check-example-site
+test: $(STAMP) browser axe test-suite check-example-site
 
-test-suite: $(STAMP) browser
+test-suite: $(STAMP) browser axe
 	$(BIN)/ruff check .
 	$(BIN)/bandit --configfile pyproject.toml --recursive vse_referrals --quiet
 	VSE_CHROMIUM=$(CHROMIUM) $(BIN)/pytest
@@ -37,6 +37,18 @@ browser:
 	@test -x $(CHROMIUM) || { echo "Installing Debian's chromium for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	@test -x $(CHROMIUM) || { echo "Chromium is required at $(CHROMIUM) (Debian package chromium)." >&2; exit 1; }
+
+## axe-core, pinned in package-lock.json, for the accessibility checks of the browser tests
+## (npm from Debian's packages, installed once, as root, when it is missing)
+AXE = node_modules/axe-core/axe.min.js
+
+axe: $(AXE)
+
+$(AXE): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "Installing Debian's npm for the accessibility checks"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(AXE)
 
 check-example-site: $(STAMP)
 	cd example_site && DJANGO_SETTINGS_MODULE=example_site.settings.test ../$(BIN)/python manage.py check --fail-level WARNING
@@ -53,4 +65,4 @@ loadtest: $(STAMP)
 	$(BIN)/python -m loadtest.run
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info example_site/db.sqlite3
+	rm -rf $(VENV) node_modules build dist *.egg-info example_site/db.sqlite3

@@ -4,6 +4,7 @@ Then bad input on every form (the user's input is kept, a clear error is shown, 
 lost), rich text sanitising, attachments, conflicts, the wrong side, and what consent hides.
 """
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -468,6 +469,15 @@ def test_empty_message_is_refused(sender_client, sent, html):
     assert "Write a message before sending it." in page_text(response)
     assert "The message was not sent: please correct it." in page_text(response)
     assert not CaseMessage.objects.filter(case=sent).exists()
+
+
+def test_message_editor_is_named_by_its_label(sender_client, sent):
+    page = BeautifulSoup(sender_client.get(case_url(sent)).content, "html.parser")
+    body = page.select_one("#conversation input[name=body]")
+    # Draftail's editable area takes this option as its aria-labelledby: it must name the label.
+    label = page.find(id=json.loads(body["data-w-init-detail-value"])["ariaLabelledBy"])
+    assert label is not None and label.name == "label" and label["for"] == body["id"]
+    assert label.get_text(strip=True).startswith("Message")
 
 
 def test_garbage_message_body_gets_a_form_error(sender_client, sent):

@@ -301,6 +301,12 @@ class TransitionForm(forms.Form):
 class MessageEditor(DraftailRichTextArea):
     """Draftail, reading a body that is not the editor's JSON as empty instead of failing."""
 
+    def get_context(self, name, value, attrs):
+        # The editable area is a <div contenteditable>, which the field's <label for> does not
+        # name: point it at that label (Wagtail's formattedfield gives it the id "<input id>-label").
+        self.options = {**self.options, "ariaLabelledBy": f"{attrs['id']}-label"}
+        return super().get_context(name, value, attrs)
+
     def value_from_datadict(self, data, files, name):
         try:
             return super().value_from_datadict(data, files, name)
