@@ -7,7 +7,7 @@ STAMP = $(VENV)/.installed
 
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test test-suite check-example-site install browser axe bench loadtest clean
+.PHONY: screenshots demo test test-suite check-example-site install browser axe bench loadtest clean
 
 $(STAMP): setup.cfg pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ $(AXE): package.json package-lock.json
 check-example-site: $(STAMP)
 	cd example_site && DJANGO_SETTINGS_MODULE=example_site.settings.test ../$(BIN)/python manage.py check --fail-level WARNING
 	cd example_site && DJANGO_SETTINGS_MODULE=example_site.settings.test ../$(BIN)/python manage.py makemigrations --check --dry-run
+
+## Rewrite the README's screenshots (docs/screenshots/) from the accessibility tests
+screenshots: $(STAMP) browser axe
+	VSE_CHROMIUM=$(CHROMIUM) VSE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/pytest tests/test_e2e_accessibility.py
 
 ## Benchmark at 1,000 and 100,000 referrals, cron commands' memory at 10,000 and 100,000 (not part of `make test`); writes docs/benchmarks.md
 bench: $(STAMP)

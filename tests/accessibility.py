@@ -3,15 +3,20 @@
 `check_page(page, screenshot=None)` runs axe-core (pinned in package-lock.json, installed by
 `make test` with `npm ci`) on the page as it is, at a desktop and at a phone width, and fails on
 any critical or serious violation, and on any moderate one that ALLOWED_MODERATE below does not
-explain. With a name, it also writes docs/screenshots/<name>-<width>.png at each width.
+explain. With a name, it also photographs the page at each width, as <name>-<width>.png in the
+folder VSE_SCREENSHOTS names (`make screenshots` sets it to docs/screenshots, the README's), or
+in a temporary folder: dates and QR codes differ on each run, so an ordinary `make test` must not
+rewrite the committed pictures.
 """
 
+import os
+import tempfile
 from io import BytesIO
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 AXE_SCRIPT = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+SCREENSHOTS = Path(os.environ.get("VSE_SCREENSHOTS") or Path(tempfile.gettempdir()) / "vse-screenshots")
 
 WIDTHS = (1280, 360)
 HEIGHTS = {1280: 800, 360: 780}
@@ -94,7 +99,7 @@ def _describe(violation):
 
 
 def save_screenshot(page, name):
-    """The viewport as docs/screenshots/<name>.png, in 256 colours to keep the repository small."""
+    """The viewport as <name>.png in SCREENSHOTS, in 256 colours to keep the repository small."""
     from PIL import Image
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
