@@ -215,6 +215,10 @@ METADATA_FIELDS = (
     "closed_at",
 )
 
+# The coded categories the statistics report breaks referrals down by (with METADATA_FIELDS): codes
+# that name no one, kept by the retention purge so that the figures survive it.
+STATISTICS_FIELDS = ("crime_type", "age_band", "support_needed", "outcome")
+
 
 class ReferralCaseQuerySet(models.QuerySet):
     def metadata(self):
@@ -388,6 +392,8 @@ class ReferralCase(NotInReferenceIndex, models.Model):
             models.Index(fields=["status", "contact_by"], name="vse_referrals_case_contact_by"),
             # The VSE overview, newest first.
             models.Index(fields=["created_at"], name="vse_referrals_case_created"),
+            # The statistics: the referrals sent in a period.
+            models.Index(fields=["sent_at"], name="vse_referrals_case_sent"),
         ]
         constraints = [
             models.CheckConstraint(
