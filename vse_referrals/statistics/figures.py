@@ -12,6 +12,7 @@ durations) rows: the same code on SQLite and PostgreSQL.
 
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.db.models import BooleanField, Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import TruncMonth
@@ -318,11 +319,10 @@ class Report:
 
     # Breakdowns ------------------------------------------------------------------------------
 
-    def _category_counts(self):
+    @cached_property
+    def category_counts(self):
         """{scope: {(category, code): referrals}}: the referrals not yet purged, grouped in the
         database, plus the counts the purge kept of the others (`PurgedCategoryCount`)."""
-        if hasattr(self, "_categories"):
-            return self._categories
         counts = {scope.key: defaultdict(int) for scope in self.scopes}
         purged = ExpressionWrapper(Q(purged_at__isnull=False), output_field=BooleanField())
         columns = [column for column, _title, _choices in CATEGORIES]
@@ -353,11 +353,10 @@ class Report:
         for group in kept:
             for scope in self.scopes:
                 counts[scope.key][group["category"], group["code"]] += group[scope.key]
-        self._categories = counts
         return counts
 
     def category(self, column, title, choices):
-        counts = self._category_counts()
+        counts = self.category_counts
         labels = list(choices)
         if column in NOT_RECORDED_LABELS:
             labels.append((NOT_RECORDED, NOT_RECORDED_LABELS[column]))
@@ -383,7 +382,7 @@ class Report:
     def support_needed(self):
         # A referral asks for several kinds of support (a JSON list of codes): each code is counted
         # where the list's text holds it in quotes, the same test on SQLite and PostgreSQL.
-        counts = self._category_counts()
+        counts = self.category_counts
         rows = [
             Row(
                 str(label),
