@@ -215,8 +215,9 @@ METADATA_FIELDS = (
     "closed_at",
 )
 
-# The coded categories the statistics report breaks referrals down by (with METADATA_FIELDS): codes
-# that name no one, kept by the retention purge so that the figures survive it.
+# The coded categories the statistics report breaks referrals down by (with METADATA_FIELDS). With
+# the reference they still describe a known person, so the retention purge blanks them, after
+# adding them to `PurgedCategoryCount`: the figures survive it.
 STATISTICS_FIELDS = ("crime_type", "age_band", "support_needed", "outcome")
 
 

@@ -3,11 +3,12 @@
 Every query reads plain metadata columns of the referrals sent in the period (statuses,
 timestamps, organisations and their countries, priority and the coded categories of
 `STATISTICS_FIELDS`), and none reads an encrypted or free-text column. The retention purge keeps
-these columns (`retention.KEPT_FIELDS`), so a report gives the same figures before and after it:
-the categories are codes that name no one, and small counts are suppressed (`suppression`).
-The number of queries is fixed: each groups in the database and returns one row per group,
-except the answer times, whose percentiles are worked out here from one query's (member,
-durations) rows: the same code on SQLite and PostgreSQL.
+all but the categories, which it first adds to `PurgedCategoryCount` (by month and pair of
+members): the report adds those counts to the categories of the referrals not yet purged, so it
+gives the same figures before and after a purge. The number of queries is fixed: each groups in
+the database and returns one row per group, except the answer times, whose percentiles are
+worked out here from one query's (member, durations) rows: the same code on SQLite and
+PostgreSQL.
 """
 
 from collections import defaultdict
