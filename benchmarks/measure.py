@@ -169,12 +169,16 @@ def case_selects(queries):
     return [query for query in queries if query.sql.upper().startswith("SELECT") and f'"{CASE_TABLE}"' in query.sql]
 
 
-def sequential_scans(query):
-    """The plan lines of `query` that read the whole referral table (PostgreSQL only)."""
+def plan(query):
+    """The lines of `EXPLAIN query` (PostgreSQL)."""
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN " + query.sql, query.params)
-        lines = [row[0] for row in cursor.fetchall()]
-    return [line.strip() for line in lines if f"Seq Scan on {CASE_TABLE}" in line]
+        return [row[0] for row in cursor.fetchall()]
+
+
+def sequential_scans(query):
+    """The plan lines of `query` that read the whole referral table (PostgreSQL only)."""
+    return [line.strip() for line in plan(query) if f"Seq Scan on {CASE_TABLE}" in line]
 
 
 @contextmanager

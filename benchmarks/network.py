@@ -30,6 +30,7 @@ from tests import builders
 from vse_referrals.models import (
     CaseEvent,
     CaseMessage,
+    ContactPoint,
     MemberHelpline,
     MemberLocation,
     MemberService,
@@ -345,6 +346,9 @@ class Network:
         self.office_user.user_permissions.add(
             Permission.objects.get(content_type__app_label="vse_referrals", codename="view_referral_metadata")
         )
+        # A network administrator (designates points of contact): the referral statistics.
+        self.administrator = builders.make_user("vse-network-admin", is_staff=True)
+        builders.grant_model_permissions(self.administrator, ContactPoint, actions=("add", "change", "view"))
         self.groups = dict(Organisation.objects.values_list("pk", "contact_points_group_id"))
         self.guardian_permission = Permission.objects.create(
             codename="bench_view_referralcase",

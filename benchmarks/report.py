@@ -31,6 +31,8 @@ ROWS = [
     ("cases_for_user", "`cases_for_user`: first page + count", "members"),
     ("guardian", "Per-case guardian alternative: first page + count", "members"),
     ("overview", "VSE referral overview (office)", "office"),
+    ("statistics", "Referral statistics, this year (network administrator)", "office"),
+    ("statistics-member", "Referral statistics, this year (ordinary member)", "office"),
     ("directory", "Directory page", "public"),
     ("hsds", "HSDS services list (`api/services/`)", "public"),
     ("map", "Map data (`api/map/`)", "public"),
@@ -42,6 +44,8 @@ GUARDIAN_SPEEDUP = 10
 PANEL_LIMIT = 0.25
 DIRECTORY_LIMIT = 2.0
 HSDS_LIMIT = 1.5
+# The statistics count every referral of the period: their queries are fixed, their rows grow.
+STATISTICS_LIMIT = 2.0
 MEMORY_LIMIT = 1.5
 MEMORY_COMMANDS = [
     ("send_referral_reminders", "Reminders (`send_referral_reminders`)"),
@@ -235,6 +239,11 @@ def _targets(result, small, large):
         ratio = _ratio(_median(large, "public", key), _median(small, "public", key))
         check(f"{label}: {large['members']} vs {small['members']} members", ratio, f"≤ {limit}×",
               ratio is not None and ratio <= limit, _times)  # fmt: skip
+    for key in ("statistics", "statistics-member"):
+        label = next(row[1] for row in ROWS if row[0] == key)
+        ratio = _ratio(_median(large, "office", key), _median(small, "office", key))
+        check(f"{label}: {large['size']:,} vs {small['size']:,}", ratio, f"≤ {STATISTICS_LIMIT}×",
+              ratio is not None and ratio <= STATISTICS_LIMIT, _times)  # fmt: skip
     for _command, label, smaller, larger, ratio in _memory_rows(result):
         check(f"{label}: peak memory at {larger['size']:,} vs {smaller['size']:,} referrals", ratio,
               f"≤ {MEMORY_LIMIT}×", ratio is not None and ratio <= MEMORY_LIMIT, _times)  # fmt: skip
@@ -354,6 +363,19 @@ def _plans(large):
         verdict = f"**{len(scanned)}**" if scanned else "0"
         lines.append(f"| {entry['listing']} | {len(queries)} | {verdict} | {where} |")
     lines.append("")
+    statistics = large.get("statistics_plan")
+    if statistics:
+        lines += [
+            f"The referral statistics' slowest query at {large['size']:,} referrals ({statistics['ms']:.1f} ms, "
+            f"{statistics['origin']}) and its plan:",
+            "",
+            "```",
+            statistics["sql"][:600],
+            "",
+            *statistics["plan"],
+            "```",
+            "",
+        ]
     reminders = large.get("reminders", {})
     if reminders.get("error"):
         lines += [f"Reminders: {reminders['error']}", ""]

@@ -1,5 +1,5 @@
 """What is measured at each size: the pages of two points of contact, the public directory, the
-VSE overview, the access rule called directly and its per-case guardian alternative.
+VSE overview, the referral statistics, the access rule called directly and its per-case guardian alternative.
 
 Only public entry points are used: URLs through Django's test client,
 `vse_referrals.permissions.cases_for_user`, `vse_referrals.reminders.run` and the models.
@@ -108,6 +108,11 @@ def build_probes(net, database):
             probes[who, "cases_for_user"] = first_page_and_count(lambda user=user: permissions.cases_for_user(user))
             probes[who, "guardian"] = first_page_and_count(lambda user=user: guardian_cases(user))
         probes["office", "overview"] = measure_module.get(signed_in(net.office_user), overview_url())
+        # The referral statistics of this year (the report's default period): the whole network's,
+        # and the ordinary member's beside it.
+        statistics = url("vse_referrals_statistics")
+        probes["office", "statistics"] = measure_module.get(signed_in(net.administrator), statistics)
+        probes["office", "statistics-member"] = measure_module.get(signed_in(net.ordinary_user), statistics)
         public = Client()
         directory = net.directory.get_url()
         probes["public", "directory"] = measure_module.get(public, directory)
@@ -159,6 +164,7 @@ def measure(net, repeats, sizes):
                 reminder_queries = result["reminders"].pop("queries")
                 if largest and connection.vendor == "postgresql":
                     result["explain"] = explain_listings(probes[alias], reminder_queries)
+                    result["statistics_plan"] = statistics_plan(probes[alias]["office", "statistics"])
                 if largest:
                     result["profiles"] = {
                         name: profile_call(probes[alias][key].call)
@@ -231,6 +237,9 @@ def explain_listings(probes, reminder_queries):
             listings.append((f"inbox tab {tab} ({who})", _first(selects[f"tab-{tab}"], own)))
     listings.append(("reminders (cron)", _first(measure_module.case_selects(reminder_queries))))
     listings.append(("VSE overview listing", _first(measure_module.case_selects(probes["office", "overview"].queries))))
+    for key, name in (("statistics", "network administrator"), ("statistics-member", "ordinary member")):
+        selects = measure_module.case_selects(probes["office", key].queries)
+        listings.append((f"referral statistics ({name})", _first(selects)))
     return [
         {
             "listing": name,
@@ -241,6 +250,20 @@ def explain_listings(probes, reminder_queries):
         }
         for name, queries in listings
     ]
+
+
+def statistics_plan(probe):
+    """The EXPLAIN of the referral statistics' slowest query on the referral table."""
+    selects = measure_module.case_selects(probe.queries)
+    if probe.error or not selects:
+        return None
+    slowest = max(selects, key=lambda query: query.seconds)
+    return {
+        "origin": slowest.origin,
+        "ms": slowest.seconds * 1000,
+        "sql": slowest.sql,
+        "plan": measure_module.plan(slowest),
+    }
 
 
 def _first(queries, wanted=None):

@@ -14,6 +14,7 @@ from wagtail.models import Site
 
 from vse_referrals import workflow
 from vse_referrals.models import (
+    CLOSED_STATUSES,
     AccessChannel,
     AccessibilityFeature,
     AssistanceForm,
@@ -158,6 +159,22 @@ def sent_case(sender_user, receiver, **fields):
     actor = acting(sender_user)
     case = make_case(actor.organisation, receiver, created_by=sender_user, **fields)
     return workflow.perform(case, "send", actor)
+
+
+def past_case(sender, receiver, sent_at, status, *, answer_hours=None, contact_hours=None, respond_hours=5, **fields):
+    """A referral sent at `sent_at` that has gone on to `status`, with the times the workflow would
+    have stamped (in hours after sending); a closed one is due for the purge a year after closing."""
+    hour = timedelta(hours=1)
+    stamps = {"sent_at": sent_at, "respond_by": sent_at + respond_hours * hour, "status": status}
+    if answer_hours is not None:
+        stamps["received_at"] = stamps["answered_at"] = sent_at + answer_hours * hour
+    if contact_hours is not None:
+        stamps["victim_contacted_at"] = sent_at + contact_hours * hour
+    if status in CLOSED_STATUSES:
+        latest = max(value for value in (answer_hours, contact_hours, respond_hours) if value is not None)
+        stamps["closed_at"] = sent_at + (latest + 1) * hour
+        stamps["purge_after"] = stamps["closed_at"] + timedelta(days=365)
+    return make_case(sender, receiver, **{**stamps, **fields})
 
 
 def acting(user):

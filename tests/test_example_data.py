@@ -1,9 +1,12 @@
 """The example intranet's demo data command."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 from wagtail.models import Site
 
 from intranet.management.commands.load_example_data import CONTACT_POINTS, DEMO_PASSWORD
@@ -109,3 +112,20 @@ def test_the_demo_shows_one_designation_awaiting_confirmation(client, capsys):
         reverse("vse_referrals:confirm_designation", args=[pending.pk])
         in client.get(reverse("wagtailadmin_home")).content.decode()
     )
+
+
+def test_demo_gives_every_chart_of_the_statistics_something_to_show(capsys, client):
+    load(capsys)
+    today = timezone.localdate()
+    start = (today - timedelta(days=330)).replace(day=1)
+    client.force_login(get_user_model().objects.get(username="admin"))
+    response = client.get(
+        reverse("vse_referrals_statistics"), {"period": "custom", "start": f"{start:%Y-%m}", "end": f"{today:%Y-%m}"}
+    )
+    assert response.status_code == 200
+    for figure in response.context["figures"]:
+        assert figure["charts"], figure["table"].key
+        shown = [cell for row in figure["table"].rows for cell in row.cells.values() if cell.shown and cell.value]
+        assert len(shown) >= 2, figure["table"].key
+    months = [row for row in response.context["report"].tables()[0].rows if row.cells["sent"].value]
+    assert len(months) >= 10  # referrals in (nearly) every month of the year

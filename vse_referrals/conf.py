@@ -16,6 +16,7 @@
 | INBOX_PAGE_SIZE | 25 | rows per page in the inbox listing |
 | DIRECTORY_PAGE_SIZE | 20 | members per page in the public directory's list (the map counts every member) |
 | REFERENCE_PREFIX | "VSE" | prefix of human references (VSE-2026-00042) |
+| STATISTICS_MIN_COUNT | 5 | statistics show counts under this as "fewer than N" (and no percentile over fewer) |
 | RETENTION_DAYS | 365 | closed cases are purged, untouched drafts deleted, this many days after |
 | QUICK_EXIT_URL | "about:blank" | where "Leave this site quickly" goes (e.g. a neutral news or weather page) |
 | MAP_TILES | None (off) | tile background of the directory map, see below |
@@ -73,6 +74,7 @@ DEFAULTS = {
     "INBOX_PAGE_SIZE": 25,
     "DIRECTORY_PAGE_SIZE": 20,
     "REFERENCE_PREFIX": "VSE",
+    "STATISTICS_MIN_COUNT": 5,
     "RETENTION_DAYS": 365,
     "QUICK_EXIT_URL": "about:blank",
     "MAP_TILES": None,

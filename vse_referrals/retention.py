@@ -4,7 +4,9 @@
   at once when consent is withdrawn). What stays is `KEPT_FIELDS`: what the VSE overview shows
   (reference, organisations, priority, status, dates) and the consent record (provable, and it
   holds no identity). Every other column goes back to its empty value, so a field added later
-  is purged unless it is added to that list; the messages, the attachments (their files once
+  is purged unless it is added to that list; the coded categories the statistics break referrals
+  down by (type of crime, age band, support needed, outcome) are first added to
+  `PurgedCategoryCount`, so the report's figures survive the purge; the messages, the attachments (their files once
   the transaction has committed) and the timeline's details go; the timeline's entries stay
   and a "Personal data purged" entry is added.
 - A draft nobody has touched for RETENTION_DAYS is deleted with its files, as "Discard draft"
@@ -25,8 +27,17 @@ from django.utils import timezone
 
 from . import conf
 from .batches import in_batches
-from .models import CLOSED_STATUSES, CaseAttachment, CaseEvent, CaseMessage, EventKind, ReferralCase, Status
-from .models.referrals import METADATA_FIELDS
+from .models import (
+    CLOSED_STATUSES,
+    CaseAttachment,
+    CaseEvent,
+    CaseMessage,
+    EventKind,
+    PurgedCategoryCount,
+    ReferralCase,
+    Status,
+)
+from .models.referrals import METADATA_FIELDS, STATISTICS_FIELDS
 
 logger = logging.getLogger(__name__)
 
@@ -93,10 +104,18 @@ def purge_case(case_id, now=None, result=None):
     now = now or timezone.now()
     result = result if result is not None else PurgeResult()
     with transaction.atomic():
-        # Only the reference is read: the encrypted values are overwritten, never decrypted.
-        case = due(now).select_for_update().only("pk", "reference").filter(pk=case_id).first()
+        # Only plain columns are read: the encrypted values are overwritten, never decrypted.
+        case = (
+            due(now)
+            .select_for_update()
+            .only("pk", "reference", "sent_at", "sending_organisation", "receiving_organisation", *STATISTICS_FIELDS)
+            .filter(pk=case_id)
+            .first()
+        )
         if case is None:  # purged meanwhile by another run, or no longer due
             return None
+        # The statistics' categories go from the case: counted first, so the figures stay the same.
+        PurgedCategoryCount.objects.add(case)
         purged = [f for f in ReferralCase._meta.concrete_fields if f.name not in KEPT_FIELDS]
         for model_field in purged:
             setattr(case, model_field.attname, _blank(model_field))

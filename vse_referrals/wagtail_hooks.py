@@ -13,6 +13,8 @@ from .modeladmin import ReferralNetworkAdminGroup
 from .snippets import DirectoryVocabulariesGroup
 from .views.directory_report import URL_NAME as DIRECTORY_REPORT_URL_NAME
 from .views.directory_report import DirectoryServicesReportMenuItem, DirectoryServicesReportView
+from .views.statistics import URL_NAME as STATISTICS_URL_NAME
+from .views.statistics import ReferralStatisticsMenuItem, ReferralStatisticsView
 
 modeladmin_register(ReferralNetworkAdminGroup)
 register_snippet(DirectoryVocabulariesGroup)
@@ -23,6 +25,7 @@ def register_admin_urls():
     return [
         path("referrals/", include(admin_urls, namespace="vse_referrals")),
         path("reports/directory-services/", DirectoryServicesReportView.as_view(), name=DIRECTORY_REPORT_URL_NAME),
+        path("reports/referral-statistics/", ReferralStatisticsView.as_view(), name=STATISTICS_URL_NAME),
     ]
 
 
@@ -44,6 +47,17 @@ def register_reports_menu_item():
         name="vse-directory-services",
         icon_name="table",
         order=1300,
+    )
+
+
+@hooks.register("register_reports_menu_item")
+def register_statistics_menu_item():
+    return ReferralStatisticsMenuItem(
+        _("Referral statistics"),
+        reverse(STATISTICS_URL_NAME),
+        name="vse-referral-statistics",
+        icon_name="table",
+        order=1310,
     )
 
 

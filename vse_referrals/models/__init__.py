@@ -40,6 +40,7 @@ from .referrals import (
     Status,
     SupportNeed,
 )
+from .statistics import PurgedCategoryCount
 from .vocabularies import (
     VOCABULARIES,
     AccessChannel,
@@ -51,6 +52,7 @@ from .vocabularies import (
 )
 
 __all__ = [
+    "PurgedCategoryCount",
     "AuditAction",
     "AuditChainHead",
     "AuditEntry",

@@ -14,7 +14,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 from wagtail.models import Page, Site
 
-from intranet import demo_directory, demo_referrals
+from intranet import demo_directory, demo_referrals, demo_statistics
 from intranet.models import HomePage
 from vse_referrals import designations
 from vse_referrals.models import ContactPoint, Language, Organisation
@@ -83,7 +83,10 @@ class Command(BaseCommand):
             for username, _first, _last, index, role in CONTACT_POINTS
             if role == ContactPoint.Role.PRIMARY
         }
-        return demo_referrals.load(by_country, primaries), demo_directory.load(home)
+        referrals = demo_referrals.load(by_country, primaries)
+        if referrals:  # a first load: a year of history for the statistics' charts
+            referrals += demo_statistics.load(by_country)
+        return referrals, demo_directory.load(home)
 
     def set_up_home_page(self):
         site = Site.objects.filter(is_default_site=True).select_related("root_page").first()

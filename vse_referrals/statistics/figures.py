@@ -1,0 +1,426 @@
+"""The statistics report's tables, computed from metadata only.
+
+Every query reads plain metadata columns of the referrals sent in the period (statuses,
+timestamps, organisations and their countries, priority and the coded categories of
+`STATISTICS_FIELDS`), and none reads an encrypted or free-text column. The retention purge keeps
+all but the categories, which it first adds to `PurgedCategoryCount` (by month and pair of
+members): the report adds those counts to the categories of the referrals not yet purged, so it
+gives the same figures before and after a purge. The number of queries is fixed: each groups in
+the database and returns one row per group, except the answer times, whose percentiles are
+worked out here from one query's (member, durations) rows: the same code on SQLite and
+PostgreSQL.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.db.models import BooleanField, Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from .. import conf
+from ..models import (
+    AgeBand,
+    CrimeType,
+    Organisation,
+    Outcome,
+    Priority,
+    PurgedCategoryCount,
+    ReasonCode,
+    ReferralCase,
+    Status,
+    SupportNeed,
+)
+from ..models.referrals import RESPOND_CLOCK
+from .suppression import COUNT, HOURS, PERCENT, Cell, Row, Table, measure, suppress
+
+NOT_RECORDED = ""
+PERCENTILE_90 = 0.9
+
+MONTHLY_COLUMNS = (
+    ("sent", _("Sent")),
+    ("accepted", _("Accepted")),
+    ("declined", _("Declined")),
+    ("withdrawn", _("Withdrawn")),
+    ("expired", _("Expired")),
+    ("completed", _("Completed")),
+)
+
+MEMBER_COLUMNS = (
+    ("received", _("Referrals received")),
+    ("answer_median", _("Median time to first answer (hours)")),
+    ("answer_p90", _("90th percentile time to first answer (hours)")),
+    ("in_time", _("Answered within the requested time")),
+    ("contact_median", _("Median time to victim contacted (hours)")),
+    ("contact_p90", _("90th percentile time to victim contacted (hours)")),
+    ("overdue", _("Overdue now")),
+)
+MEMBER_KINDS = {
+    "received": COUNT,
+    "answer_median": HOURS,
+    "answer_p90": HOURS,
+    "in_time": PERCENT,
+    "contact_median": HOURS,
+    "contact_p90": HOURS,
+    "overdue": COUNT,
+}
+
+# (column, title, choices): the categories the report breaks referrals down by.
+CATEGORIES = (
+    ("priority", _("By priority"), Priority.choices),
+    ("crime_type", _("By type of crime"), CrimeType.choices),
+    ("age_band", _("By age band"), AgeBand.choices),
+    ("outcome", _("By outcome"), Outcome.choices),
+)
+NOT_RECORDED_LABELS = {
+    "crime_type": _("Not recorded"),
+    "outcome": _("No outcome recorded (open, declined, withdrawn or expired)"),
+}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose referrals a column counts: one organisation's (sent or received), or the network's."""
+
+    key: str
+    label: str
+    organisation: Organisation | None = None
+
+    def condition(self):
+        if self.organisation is None:
+            return None
+        return Q(sending_organisation=self.organisation) | Q(receiving_organisation=self.organisation)
+
+
+def network_scope():
+    return Scope("network", gettext("Network"))
+
+
+def organisation_scope(organisation):
+    return Scope("organisation", str(organisation), organisation)
+
+
+def percentile(values, fraction):
+    """The `fraction` percentile of sorted `values` with linear interpolation (as PostgreSQL's
+    percentile_cont), or None for no values."""
+    if not values:
+        return None
+    position = (len(values) - 1) * fraction
+    below = int(position)
+    above = min(below + 1, len(values) - 1)
+    return values[below] + (values[above] - values[below]) * (position - below)
+
+
+def hours(duration):
+    return duration.total_seconds() / 3600
+
+
+class Report:
+    """Every table of the report for `period`, over `scopes` (the network, and the organisation of
+    a point of contact); `member` limits the per-member rows to one organisation."""
+
+    def __init__(self, period, scopes, *, member=None, now=None, threshold=None):
+        self.period = period
+        self.scopes = scopes
+        self.member = member
+        self.now = now or timezone.now()
+        self.threshold = threshold or conf.get("STATISTICS_MIN_COUNT")
+        start, end = period.bounds()
+        self.cases = ReferralCase.objects.filter(sent_at__gte=start, sent_at__lt=end).order_by()
+
+    def _counts(self):
+        return {scope.key: Count("pk", filter=scope.condition()) for scope in self.scopes}
+
+    def _table(self, table):
+        return suppress(table, self.threshold)
+
+    def tables(self):
+        return [
+            *self.monthly(),
+            *self.flows(),
+            self.members(),
+            *(self.category(*category) for category in CATEGORIES),
+            self.support_needed(),
+        ]
+
+    # Referrals per month ---------------------------------------------------------------------
+
+    def monthly(self):
+        answered = ExpressionWrapper(Q(answered_at__isnull=False), output_field=BooleanField())
+        groups = (
+            self.cases.annotate(month=TruncMonth("sent_at"), answered=answered)
+            .values("month", "status", "status_reason_code", "answered")
+            .annotate(**self._counts())
+        )
+        counts = {scope.key: defaultdict(int) for scope in self.scopes}
+        for group in groups:
+            month = timezone.localtime(group["month"]).date() if timezone.is_aware(group["month"]) else group["month"]
+            for column in monthly_columns(group["status"], group["status_reason_code"], group["answered"]):
+                for scope in self.scopes:
+                    counts[scope.key][month.replace(day=1), column] += group[scope.key]
+        tables = []
+        for scope in self.scopes:
+            rows = [
+                Row(
+                    date_format(month, "YEAR_MONTH_FORMAT"),
+                    {key: Cell(counts[scope.key][month, key]) for key, _label in MONTHLY_COLUMNS},
+                    key=month,
+                )
+                for month in self.period.months()
+            ]
+            total = Row(
+                gettext("Whole period"),
+                {key: Cell(sum(row.cells[key].value for row in rows)) for key, _label in MONTHLY_COLUMNS},
+            )
+            tables.append(
+                self._table(
+                    Table(
+                        _key("monthly", scope),
+                        _scoped(gettext("Referrals by month sent, and what became of them"), scope),
+                        gettext("Month sent"),
+                        list(MONTHLY_COLUMNS),
+                        rows,
+                        total_row=total,
+                        note=gettext(
+                            "Each referral is counted in the month it was sent; the other columns say how "
+                            "many of them were accepted, declined, withdrawn, expired and completed so far."
+                        ),
+                    )
+                )
+            )
+        return tables
+
+    # Cross-border flows ----------------------------------------------------------------------
+
+    def flows(self):
+        groups = list(
+            self.cases.values(
+                sender=F("sending_organisation__country"), receiver=F("receiving_organisation__country")
+            ).annotate(**self._counts())
+        )
+        tables = []
+        for scope in self.scopes:
+            cells = {(group["sender"], group["receiver"]): group[scope.key] for group in groups if group[scope.key]}
+            senders = sorted({sender for sender, _receiver in cells}, key=countries.name)
+            receivers = sorted({receiver for _sender, receiver in cells}, key=countries.name)
+            columns = [(code, countries.name(code)) for code in receivers] + [("total", gettext("Total sent"))]
+
+            def row(label, values, key=None):
+                values = {**values, "total": sum(values.values())}
+                return Row(label, {code: Cell(value) for code, value in values.items()}, key=key)
+
+            rows = [
+                row(countries.name(sender), {code: cells.get((sender, code), 0) for code in receivers}, key=sender)
+                for sender in senders
+            ]
+            total = row(
+                gettext("Total received"),
+                {code: sum(cells.get((sender, code), 0) for sender in senders) for code in receivers},
+            )
+            tables.append(
+                self._table(
+                    Table(
+                        _key("flows", scope),
+                        _scoped(gettext("Cross-border flows: sending country by receiving country"), scope),
+                        gettext("Sending country"),
+                        columns,
+                        rows,
+                        total_row=total,
+                        total_column="total",
+                        note=gettext("Rows: the country of the referring member; columns: of the receiving member."),
+                    )
+                )
+            )
+        return tables
+
+    # Answer times per receiving member -------------------------------------------------------
+
+    def members(self):
+        in_time = Q(answered_at__isnull=False, answered_at__lte=F("respond_by"))
+        due = Q(answered_at__isnull=False) | Q(status_reason_code=ReasonCode.EXPIRED) | RESPOND_CLOCK.overdue(self.now)
+        received = {
+            group["receiving_organisation"]: group
+            for group in self.cases.values("receiving_organisation").annotate(
+                received=Count("pk"), in_time=Count("pk", filter=in_time), due=Count("pk", filter=due)
+            )
+        }
+        answer = ExpressionWrapper(F("answered_at") - F("sent_at"), output_field=DurationField())
+        contact = ExpressionWrapper(F("victim_contacted_at") - F("sent_at"), output_field=DurationField())
+        durations = defaultdict(lambda: {"answer": [], "contact": []})
+        for member, answer_time, contact_time in self.cases.filter(answered_at__isnull=False).values_list(
+            "receiving_organisation", answer, contact
+        ):
+            for member_key in (None, member):  # None: the network
+                durations[member_key]["answer"].append(hours(answer_time))
+                if contact_time is not None:
+                    durations[member_key]["contact"].append(hours(contact_time))
+        overdue = dict(
+            ReferralCase.objects.overdue(self.now)
+            .values("receiving_organisation")
+            .annotate(count=Count("pk"))
+            .values_list("receiving_organisation", "count")
+            .order_by()
+        )
+        member_ids = set(received) | set(overdue)
+        if self.member is not None:
+            member_ids &= {self.member.pk}
+        names = dict(Organisation.objects.filter(pk__in=member_ids).values_list("pk", "name"))
+
+        def row(label, figures, times, overdue_now, key=None):
+            answers, contacts = sorted(times["answer"]), sorted(times["contact"])
+            cells = {
+                "received": Cell(figures["received"]),
+                "answer_median": measure(percentile(answers, 0.5), len(answers), self.threshold, HOURS),
+                "answer_p90": measure(percentile(answers, PERCENTILE_90), len(answers), self.threshold, HOURS),
+                "in_time": measure(
+                    100 * figures["in_time"] / figures["due"] if figures["due"] else None,
+                    figures["due"],
+                    self.threshold,
+                    PERCENT,
+                ),
+                "contact_median": measure(percentile(contacts, 0.5), len(contacts), self.threshold, HOURS),
+                "contact_p90": measure(percentile(contacts, PERCENTILE_90), len(contacts), self.threshold, HOURS),
+                "overdue": Cell(overdue_now),
+            }
+            return Row(label, cells, key=key)
+
+        empty = {"received": 0, "in_time": 0, "due": 0}
+        rows = [
+            row(names[pk], received.get(pk, empty), durations[pk], overdue.get(pk, 0), key=pk)
+            for pk in sorted(member_ids, key=lambda pk: names[pk])
+        ]
+        network = row(
+            gettext("Network (all members)"),
+            {key: sum(group[key] for group in received.values()) for key in empty},
+            durations[None],
+            sum(overdue.values()),
+        )
+        table = Table(
+            "members" if self.member is None else "members-organisation",
+            gettext("Answer times per receiving member"),
+            gettext("Receiving member"),
+            list(MEMBER_COLUMNS),
+            rows,
+            note=gettext(
+                "Times are counted from sending. Within the requested time: the share of referrals "
+                "answered by their answer deadline, among those answered or past it. Overdue now: "
+                "referrals whose answer or contact deadline has passed today, whenever they were sent."
+            ),
+        )
+        if self.member is None:
+            table.total_row = network  # the rows add up to it: secondary suppression applies
+        else:
+            table.rows.append(network)  # the other members are not shown: it is the network's figure
+        return self._table(table)
+
+    # Breakdowns ------------------------------------------------------------------------------
+
+    @cached_property
+    def category_counts(self):
+        """{scope: {(category, code): referrals}}: the referrals not yet purged, grouped in the
+        database, plus the counts the purge kept of the others (`PurgedCategoryCount`)."""
+        counts = {scope.key: defaultdict(int) for scope in self.scopes}
+        purged = ExpressionWrapper(Q(purged_at__isnull=False), output_field=BooleanField())
+        columns = [column for column, _title, _choices in CATEGORIES]
+        for group in self.cases.annotate(purged=purged).values("purged", *columns).annotate(**self._counts()):
+            for column in columns:
+                # Priority stays on a purged case; the other categories are in the purge's counts.
+                if column == "priority" or not group["purged"]:
+                    for scope in self.scopes:
+                        counts[scope.key][column, group[column]] += group[scope.key]
+        live = self.cases.filter(purged_at__isnull=True).aggregate(
+            **{
+                f"{scope.key}:{code}": Count(
+                    "pk", filter=Q(support_needed__icontains=f'"{code}"') & (scope.condition() or Q())
+                )
+                for scope in self.scopes
+                for code in SupportNeed.values
+            }
+        )
+        for name, value in live.items():
+            scope, code = name.split(":")
+            counts[scope]["support_needed", code] += value
+        kept = (
+            PurgedCategoryCount.objects.filter(month__gte=self.period.start, month__lt=self.period.end)
+            .values("category", "code")
+            .annotate(**{scope.key: Sum("count", filter=scope.condition(), default=0) for scope in self.scopes})
+            .order_by()
+        )
+        for group in kept:
+            for scope in self.scopes:
+                counts[scope.key][group["category"], group["code"]] += group[scope.key]
+        return counts
+
+    def category(self, column, title, choices):
+        counts = self.category_counts
+        labels = list(choices)
+        if column in NOT_RECORDED_LABELS:
+            labels.append((NOT_RECORDED, NOT_RECORDED_LABELS[column]))
+        rows = [
+            Row(str(label), {scope.key: Cell(counts[scope.key][column, code]) for scope in self.scopes}, key=code)
+            for code, label in labels
+        ]
+        total = Row(
+            gettext("All referrals"),
+            {scope.key: Cell(sum(row.cells[scope.key].value for row in rows)) for scope in self.scopes},
+        )
+        return self._table(
+            Table(
+                column.replace("_", "-"),
+                str(title),
+                gettext("Category"),
+                [(scope.key, scope.label) for scope in self.scopes],
+                rows,
+                total_row=total,
+            )
+        )
+
+    def support_needed(self):
+        # A referral asks for several kinds of support (a JSON list of codes): each code is counted
+        # where the list's text holds it in quotes, the same test on SQLite and PostgreSQL.
+        counts = self.category_counts
+        rows = [
+            Row(
+                str(label),
+                {scope.key: Cell(counts[scope.key]["support_needed", code]) for scope in self.scopes},
+                key=code,
+            )
+            for code, label in SupportNeed.choices
+        ]
+        return self._table(
+            Table(
+                "support-needed",
+                gettext("By support needed"),
+                gettext("Support needed"),
+                [(scope.key, scope.label) for scope in self.scopes],
+                rows,
+                note=gettext("A referral may ask for several kinds of support, so the rows do not add up."),
+            )
+        )
+
+
+def monthly_columns(status, reason_code, answered):
+    """The columns of the monthly table a sent referral in `status` counts in."""
+    columns = ["sent"]
+    if answered and status != Status.REJECTED:
+        columns.append("accepted")
+    columns += {
+        Status.REJECTED: ["declined"],
+        Status.CANCELLED: ["withdrawn"],
+        Status.COMPLETED: ["completed"],
+        Status.FAILED: ["expired"] if reason_code == ReasonCode.EXPIRED else [],
+    }.get(status, [])
+    return columns
+
+
+def _key(name, scope):
+    return name if scope.organisation is None else f"{name}-organisation"
+
+
+def _scoped(title, scope):
+    return f"{title}: {scope.label}"
