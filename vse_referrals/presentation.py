@@ -58,6 +58,8 @@ def display_value(case, name):
     if isinstance(field, models.ManyToManyField):
         return ", ".join(str(item) for item in value.all())
     if isinstance(field, models.BooleanField):
+        if field.null:  # a question the sender may leave unanswered: None is "not stated", never "no"
+            return yesno(value, gettext("Yes,No,Not stated"))
         return yesno(value, gettext("Yes,No")) if value or name in ALWAYS_ANSWERED else ""
     if getattr(field, "choices", None):
         return getattr(case, f"get_{name}_display")() if value else ""
@@ -66,3 +68,21 @@ def display_value(case, name):
     if isinstance(field, models.DateField) and value:
         return format_date(value, "DATE_FORMAT")
     return value or ""
+
+
+def language_support(case):
+    """(language, supported, note) for each language the victim speaks: whether the receiving
+    member works in it (its `Organisation.languages`, also shown in the directory). The form's
+    script says the same live, with the same sentences (static/vse_referrals/js/referral-form.js)."""
+    receiver = case.receiving_organisation
+    if receiver is None:
+        return []
+    supported = {language.pk for language in receiver.languages.all()}
+    rows = []
+    for language in case.languages.all():
+        if language.pk in supported:
+            note = gettext("supported by %(organisation)s")
+        else:
+            note = gettext("not among the languages of %(organisation)s: consider an interpreter")
+        rows.append((language, language.pk in supported, note % {"organisation": receiver}))
+    return rows

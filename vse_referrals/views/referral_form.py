@@ -9,7 +9,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView, View
 
-from .. import workflow
+from .. import presentation, workflow
 from ..forms import ReferralForm
 from ..models import CapacityStatus, Organisation, ReferralCase, Status
 from .access import CaseMixin, ContactPointRequiredMixin
@@ -131,6 +131,7 @@ class PreviewView(CaseMixin, TemplateView):
             viewer_side="receiver",
             sending_errors=workflow.sending_errors(case),
             priority_warnings=warnings,
+            language_support=presentation.language_support(case),
             attachments=case.attachments.all(),
             **kwargs,
         )
