@@ -110,6 +110,7 @@ class ReceiverSelect(forms.Select):
         option = super().create_option(name, value, label, selected, index, subindex, attrs)
         organisation = getattr(value, "instance", None)
         if organisation is not None:
+            option["attrs"]["data-name"] = organisation.name
             option["attrs"]["data-country"] = organisation.country.code
             option["attrs"]["data-languages"] = " ".join(language.code for language in organisation.languages.all())
         return option
