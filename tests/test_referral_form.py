@@ -43,9 +43,7 @@ def test_what_is_needed_to_send_is_exactly_what_sending_checks(sender, org_a):
 
 def test_fields_needed_to_send_are_marked_on_a_blank_form(signed_in_sender):
     page = soup(signed_in_sender.get(REFER_URL))
-    marked = {
-        wrapper.select_one("[name]")["name"] for wrapper in page.select(".w-field__wrapper.vse-required-to-send")
-    }
+    marked = {wrapper.select_one("[name]")["name"] for wrapper in page.select(".w-field__wrapper.vse-required-to-send")}
     assert marked == set(workflow.REQUIRED_TO_SEND)
     # Announced to assistive technology on every single control (a group of tick-boxes has no one control).
     for name in set(workflow.REQUIRED_TO_SEND) - {"support_needed"}:
