@@ -114,7 +114,7 @@
         .replace(/[\u0300-\u036f]/g, "")
         .toLowerCase();
       option.addEventListener("mousedown", (event) => event.preventDefault()); // keep the focus in the box
-      option.addEventListener("click", () => toggle(index));
+      option.addEventListener("click", () => choose(index));
       listbox.append(option);
       return option;
     });
@@ -178,6 +178,13 @@
       languageBoxes[index].dispatchEvent(new Event("change", { bubbles: true }));
     };
 
+    // Choosing closes the list, so it never stands over the next control.
+    const choose = (index) => {
+      toggle(index);
+      search.value = "";
+      close();
+    };
+
     search.addEventListener("input", open);
     search.addEventListener("focus", () => search.value && open());
     search.addEventListener("blur", close);
@@ -194,11 +201,7 @@
         setActive(matches[Math.min(Math.max(position + step, 0), matches.length - 1)]);
       } else if (event.key === "Enter") {
         event.preventDefault(); // never submits the form from here
-        if (!listbox.hidden && active >= 0) {
-          toggle(active);
-          search.value = "";
-          close();
-        }
+        if (!listbox.hidden && active >= 0) choose(active);
       } else if (event.key === "Escape") {
         if (!listbox.hidden) {
           event.preventDefault();
