@@ -189,3 +189,18 @@ def test_the_form_carries_what_the_page_compares(signed_in_sender, org_b):
     assert option["data-languages"] == "sv" and option["data-name"] == "Organisation B"
     assert page.select_one("input[name=languages][data-code=ar]") is not None
     assert page.select_one("[data-vse-language-support]")["data-vse-supported"] == "supported by %(organisation)s"
+
+
+def test_the_preview_links_each_missing_answer_to_its_control(signed_in_sender, sender, org_a):
+    draft = builders.make_case(org_a, None, created_by=sender, support_needed=[], consent_to_share=False)
+    response = signed_in_sender.get(reverse("vse_referrals:preview", args=[draft.pk]))
+    edit_url = reverse("vse_referrals:edit", args=[draft.pk])
+    links = [link["href"] for link in soup(response).select(".vse-notice--danger a")]
+    assert links == [
+        f"{edit_url}#id_receiving_organisation",
+        f"{edit_url}#id_consent_to_share",
+        f"{edit_url}#id_support_needed_0",
+    ]
+    form = soup(signed_in_sender.get(edit_url))
+    for link in links:
+        assert form.select_one("#" + link.split("#")[1]) is not None

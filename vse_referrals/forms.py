@@ -310,15 +310,19 @@ class ReferralForm(forms.ModelForm):
             sections.append((f"vse-form-section-{index}", title, fields, sum(1 for field in fields if field.errors)))
         return sections
 
+    def anchor(self, name):
+        """The id of the control an error summary links to (a group of tick-boxes or radios: its first)."""
+        field = self[name]
+        return field.id_for_label or f"{field.auto_id}_0"
+
     def error_links(self):
-        """(anchor, label, message) for each field in error, in the form's order: the error summary
-        links to the control itself (a group of tick-boxes or radios by its first one)."""
-        links = []
-        for field in self:
-            if field.errors:
-                anchor = field.id_for_label or f"{field.auto_id}_0"
-                links.append((anchor, field.label, field.errors[0]))
-        return links
+        """(anchor, label, message) for each field in error, in the form's order."""
+        return [(self.anchor(field.name), field.label, field.errors[0]) for field in self if field.errors]
+
+    def sending_error_links(self, errors):
+        """(anchor, label, message) for `workflow.sending_errors`, in the form's order (the preview's summary)."""
+        links = [(self.anchor(field.name), field.label, errors[field.name]) for field in self if field.name in errors]
+        return links + [(None, None, message) for name, message in errors.items() if name not in self.fields]
 
     def clean(self):
         cleaned = super().clean()

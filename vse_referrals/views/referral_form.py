@@ -126,10 +126,14 @@ class PreviewView(CaseMixin, TemplateView):
             warnings.append(
                 gettext("The receiving member is in your own country. Is a cross-border referral appropriate here?")
             )
+        sending_errors = workflow.sending_errors(case)
+        form = ReferralForm(instance=case, sender=case.sending_organisation)
         return super().get_context_data(
             case=case,
             viewer_side="receiver",
-            sending_errors=workflow.sending_errors(case),
+            sending_errors=sending_errors,
+            sending_error_links=form.sending_error_links(sending_errors),
+            edit_url=reverse("vse_referrals:edit", args=[case.pk]),
             priority_warnings=warnings,
             language_support=presentation.language_support(case),
             attachments=case.attachments.all(),
