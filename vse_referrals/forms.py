@@ -138,6 +138,13 @@ class LanguageCheckboxes(forms.CheckboxSelectMultiple):
         return option
 
 
+# Sentences the page's script fills in (so in Python, where "%(name)s" is a placeholder, not in a
+# template, where {% translate %} escapes it); the preview says the same (presentation.language_support).
+LANGUAGE_SUPPORTED = _("supported by %(organisation)s")
+LANGUAGE_NOT_SUPPORTED = _("not among the languages of %(organisation)s: consider an interpreter")
+REMOVE_LANGUAGE = _("Remove %(language)s")
+
+
 class NotStatedYesNo(forms.RadioSelect):
     """A yes/no question the sender may leave unanswered: "not stated" is not "no"."""
 
@@ -232,6 +239,11 @@ class ReferralForm(forms.ModelForm):
     """The referral, saved as a draft at any stage; completeness is checked when it is sent."""
 
     required_to_send = workflow.REQUIRED_TO_SEND
+    script_messages = {
+        "supported": LANGUAGE_SUPPORTED,
+        "not_supported": LANGUAGE_NOT_SUPPORTED,
+        "remove_language": REMOVE_LANGUAGE,
+    }
 
     contact_channels = forms.MultipleChoiceField(
         label=_("How to contact"), choices=ContactChannel.choices, widget=forms.CheckboxSelectMultiple, required=False

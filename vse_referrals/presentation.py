@@ -9,7 +9,7 @@ from django.template.defaultfilters import date as format_date
 from django.template.defaultfilters import yesno
 from django.utils.translation import gettext
 
-from .forms import REFERRAL_SECTIONS
+from .forms import LANGUAGE_NOT_SUPPORTED, LANGUAGE_SUPPORTED, REFERRAL_SECTIONS
 
 # Shown in the case header instead of the sections.
 HEADER_FIELDS = {"receiving_organisation", "priority", "respond_by", "contact_by"}
@@ -80,9 +80,6 @@ def language_support(case):
     supported = {language.pk for language in receiver.languages.all()}
     rows = []
     for language in case.languages.all():
-        if language.pk in supported:
-            note = gettext("supported by %(organisation)s")
-        else:
-            note = gettext("not among the languages of %(organisation)s: consider an interpreter")
+        note = LANGUAGE_SUPPORTED if language.pk in supported else LANGUAGE_NOT_SUPPORTED
         rows.append((language, language.pk in supported, note % {"organisation": receiver}))
     return rows
