@@ -159,3 +159,18 @@ def test_no_control_is_wider_than_the_screen(browser, live_server, network, widt
             .map((element) => element.name || element.id || element.textContent.trim())"""
     )
     assert outside == []
+
+
+def test_an_error_on_the_languages_links_to_the_search_box(browser, live_server, network):
+    page = form_page(browser, live_server)
+    # A language that no longer exists (as a hand-made request would send): the form refuses it.
+    page.evaluate(
+        """const box = document.querySelector("input[name=languages]");
+        box.value = "999999";
+        box.checked = true;"""
+    )
+    page.get_by_role("button", name="Save draft").click()
+    link = page.locator("#vse-error-summary a", has_text="Languages the person speaks")
+    expect(link).to_have_attribute("href", "#vse-language-search")
+    link.click()
+    expect(page.locator("#vse-language-search")).to_be_focused()

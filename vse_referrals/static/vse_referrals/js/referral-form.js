@@ -217,6 +217,10 @@
     picker.append(search, help, listbox, chosen);
     languageList.hidden = true;
     languageList.after(picker);
+    // The error summary links to the first tick-box, now hidden: send it to the search box instead.
+    document
+      .querySelectorAll(`#vse-error-summary a[href="#${languageBoxes[0].id}"]`)
+      .forEach((link) => link.setAttribute("href", `#${search.id}`));
     renderChosen();
   }
 
