@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.rich_text import DraftailRichTextArea
 
-from . import attachments, designations
+from . import attachments, designations, workflow
 from .models import ContactChannel, Organisation, Outcome, ReferralCase, SupportNeed
 from .models.organisations import user_display_name
 
@@ -110,6 +110,7 @@ class ReceiverSelect(forms.Select):
         option = super().create_option(name, value, label, selected, index, subindex, attrs)
         organisation = getattr(value, "instance", None)
         if organisation is not None:
+            option["attrs"]["data-name"] = organisation.name
             option["attrs"]["data-country"] = organisation.country.code
             option["attrs"]["data-languages"] = " ".join(language.code for language in organisation.languages.all())
         return option
@@ -123,6 +124,32 @@ class ReceiverChoiceField(forms.ModelChoiceField):
         if not organisation.accepts_referrals:
             parts.append(str(_("not accepting referrals")))
         return " · ".join(parts)
+
+
+class LanguageCheckboxes(forms.CheckboxSelectMultiple):
+    """Tick-boxes carrying each language's code: the page turns them into a searchable list and
+    compares them with the receiver's languages (static/vse_referrals/js/referral-form.js)."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        language = getattr(value, "instance", None)
+        if language is not None:
+            option["attrs"]["data-code"] = language.code
+        return option
+
+
+# Sentences the page's script fills in (so in Python, where "%(name)s" is a placeholder, not in a
+# template, where {% translate %} escapes it); the preview says the same (presentation.language_support).
+LANGUAGE_SUPPORTED = _("supported by %(organisation)s")
+LANGUAGE_NOT_SUPPORTED = _("not among the languages of %(organisation)s: consider an interpreter")
+REMOVE_LANGUAGE = _("Remove %(language)s")
+
+
+class NotStatedYesNo(forms.RadioSelect):
+    """A yes/no question the sender may leave unanswered: "not stated" is not "no"."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, choices=[("", _("Not stated")), ("True", _("Yes")), ("False", _("No"))])
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -211,6 +238,13 @@ TEXTAREA = forms.Textarea(attrs={"rows": 3})
 class ReferralForm(forms.ModelForm):
     """The referral, saved as a draft at any stage; completeness is checked when it is sent."""
 
+    required_to_send = workflow.REQUIRED_TO_SEND
+    script_messages = {
+        "supported": LANGUAGE_SUPPORTED,
+        "not_supported": LANGUAGE_NOT_SUPPORTED,
+        "remove_language": REMOVE_LANGUAGE,
+    }
+
     contact_channels = forms.MultipleChoiceField(
         label=_("How to contact"), choices=ContactChannel.choices, widget=forms.CheckboxSelectMultiple, required=False
     )
@@ -236,7 +270,9 @@ class ReferralForm(forms.ModelForm):
             "date_of_birth": NativeDateInput,
             "leaves_country_on": NativeDateInput,
             "crime_date": NativeDateInput,
-            "languages": forms.CheckboxSelectMultiple(attrs={"class": "vse-scroll-list"}),
+            "languages": LanguageCheckboxes(attrs={"class": "vse-scroll-list"}),
+            "safe_to_call": NotStatedYesNo,
+            "safe_to_leave_message": NotStatedYesNo,
             "caregiver": TEXTAREA,
             "safe_alternative_contact": TEXTAREA,
             "communication_needs": TEXTAREA,
@@ -273,9 +309,32 @@ class ReferralForm(forms.ModelForm):
         self.fields["receiving_organisation"].empty_label = _("Choose a member organisation")
         for name in ("crime_country", "residence_country", "complaint_country"):
             self.fields[name].widget.attrs["class"] = "vse-country-select"
+        # Needed to send, not to save a draft: marked, and announced, but not enforced here.
+        for name in self.required_to_send:
+            if not isinstance(self.fields[name].widget, forms.CheckboxSelectMultiple):  # a group, not a control
+                self.fields[name].widget.attrs["aria-required"] = "true"
 
     def sections(self):
-        return [(title, [self[name] for name in names]) for title, names in REFERRAL_SECTIONS]
+        """(anchor, title, bound fields, error count) for each section, in the form's order."""
+        sections = []
+        for index, (title, names) in enumerate(REFERRAL_SECTIONS, start=1):
+            fields = [self[name] for name in names]
+            sections.append((f"vse-form-section-{index}", title, fields, sum(1 for field in fields if field.errors)))
+        return sections
+
+    def anchor(self, name):
+        """The id of the control an error summary links to (a group of tick-boxes or radios: its first)."""
+        field = self[name]
+        return field.id_for_label or f"{field.auto_id}_0"
+
+    def error_links(self):
+        """(anchor, label, message) for each field in error, in the form's order."""
+        return [(self.anchor(field.name), field.label, field.errors[0]) for field in self if field.errors]
+
+    def sending_error_links(self, errors):
+        """(anchor, label, message) for `workflow.sending_errors`, in the form's order (the preview's summary)."""
+        links = [(self.anchor(field.name), field.label, errors[field.name]) for field in self if field.name in errors]
+        return links + [(None, None, message) for name, message in errors.items() if name not in self.fields]
 
     def clean(self):
         cleaned = super().clean()

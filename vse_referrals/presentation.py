@@ -9,7 +9,7 @@ from django.template.defaultfilters import yesno
 from django.utils.translation import gettext
 
 from .dates import format_day
-from .forms import REFERRAL_SECTIONS
+from .forms import LANGUAGE_NOT_SUPPORTED, LANGUAGE_SUPPORTED, REFERRAL_SECTIONS
 
 # Shown in the case header instead of the sections.
 HEADER_FIELDS = {"receiving_organisation", "priority", "respond_by", "contact_by"}
@@ -58,6 +58,8 @@ def display_value(case, name):
     if isinstance(field, models.ManyToManyField):
         return ", ".join(str(item) for item in value.all())
     if isinstance(field, models.BooleanField):
+        if field.null:  # a question the sender may leave unanswered: None is "not stated", never "no"
+            return yesno(value, gettext("Yes,No,Not stated"))
         return yesno(value, gettext("Yes,No")) if value or name in ALWAYS_ANSWERED else ""
     if getattr(field, "choices", None):
         return getattr(case, f"get_{name}_display")() if value else ""
@@ -66,3 +68,18 @@ def display_value(case, name):
     if isinstance(field, models.DateField) and value:
         return format_day(value)
     return value or ""
+
+
+def language_support(case):
+    """(language, supported, note) for each language the victim speaks: whether the receiving
+    member works in it (its `Organisation.languages`, also shown in the directory). The form's
+    script says the same live, with the same sentences (static/vse_referrals/js/referral-form.js)."""
+    receiver = case.receiving_organisation
+    if receiver is None:
+        return []
+    supported = {language.pk for language in receiver.languages.all()}
+    rows = []
+    for language in case.languages.all():
+        note = LANGUAGE_SUPPORTED if language.pk in supported else LANGUAGE_NOT_SUPPORTED
+        rows.append((language, language.pk in supported, note % {"organisation": receiver}))
+    return rows

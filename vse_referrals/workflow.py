@@ -336,6 +336,18 @@ def available_transitions(case, side, now=None):
     return [t for t in TRANSITIONS.values() if t.manual and t.side == side and t.applies(case, now)]
 
 
+# What a referral needs before it is sent (sending_errors), marked as such on the form.
+REQUIRED_TO_SEND = (
+    "receiving_organisation",
+    "consent_obtained_on",
+    "consent_method",
+    "consent_to_share",
+    "name",
+    "support_needed",
+    "referral_reason",
+)
+
+
 def sending_errors(case):
     """What is missing before `case` may be sent, as {field: message}; empty when it is ready."""
     errors = {}

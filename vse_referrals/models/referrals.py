@@ -325,8 +325,9 @@ class ReferralCase(NotInReferenceIndex, models.Model):
     phone = EncryptedCharField(_("phone"), max_length=50, blank=True)
     email = EncryptedCharField(_("e-mail"), max_length=254, blank=True)
     best_times = EncryptedCharField(_("best times to contact"), max_length=200, blank=True)
-    safe_to_call = models.BooleanField(_("this number is safe to call"), default=False)
-    safe_to_leave_message = models.BooleanField(_("it is safe to leave a message"), default=False)
+    # Safety answers have three values: None is "not stated", which must never read as "no".
+    safe_to_call = models.BooleanField(_("this number is safe to call"), null=True, blank=True, default=None)
+    safe_to_leave_message = models.BooleanField(_("it is safe to leave a message"), null=True, blank=True, default=None)
     safe_alternative_contact = EncryptedTextField(_("safe alternative contact"), blank=True)
     languages = models.ManyToManyField(
         "vse_referrals.Language", verbose_name=_("languages the person speaks"), blank=True, related_name="+"

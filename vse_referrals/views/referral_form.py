@@ -9,7 +9,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView, View
 
-from .. import workflow
+from .. import presentation, workflow
 from ..forms import ReferralForm
 from ..models import CapacityStatus, Organisation, ReferralCase, Status
 from .access import CaseMixin, ContactPointRequiredMixin
@@ -126,11 +126,16 @@ class PreviewView(CaseMixin, TemplateView):
             warnings.append(
                 gettext("The receiving member is in your own country. Is a cross-border referral appropriate here?")
             )
+        sending_errors = workflow.sending_errors(case)
+        form = ReferralForm(instance=case, sender=case.sending_organisation)
         return super().get_context_data(
             case=case,
             viewer_side="receiver",
-            sending_errors=workflow.sending_errors(case),
+            sending_errors=sending_errors,
+            sending_error_links=form.sending_error_links(sending_errors),
+            edit_url=reverse("vse_referrals:edit", args=[case.pk]),
             priority_warnings=warnings,
+            language_support=presentation.language_support(case),
             attachments=case.attachments.all(),
             **kwargs,
         )
