@@ -1,12 +1,14 @@
 """Walking a queryset in batches (vse_referrals/batches.py), as the cron commands do."""
 
+import gc
+import weakref
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from vse_referrals import retention
-from vse_referrals.batches import in_batches
+from vse_referrals.batches import garbage_collected_as_it_goes, in_batches
 from vse_referrals.models import ReferralCase
 
 from . import builders
@@ -46,3 +48,26 @@ def test_the_purge_reaches_past_the_first_batch(five_drafts, settings, monkeypat
     result = retention.run()
     assert result.drafts_deleted == 5
     assert not ReferralCase.objects.exists()
+
+
+class _Node:
+    pass
+
+
+def test_a_long_run_collects_its_garbage_as_it_goes():
+    """A reference cycle that outlived two young collections (as the objects of a batch still in
+    use do) is collected during the run, not once the run has made a quarter as many objects as
+    the whole process held; and the collector is left as it was found."""
+    process = [[] for _ in range(1_000_000)]  # what a process that has loaded Django holds, and more
+    gc.collect()
+    with garbage_collected_as_it_goes():
+        cycle = _Node()
+        cycle.itself = cycle
+        gone = weakref.ref(cycle)
+        gc.collect(1)
+        gc.collect(1)  # now in the oldest generation
+        del cycle
+        run = [[] for _ in range(150_000)]  # the run goes on; the collector runs by itself
+        assert gone() is None
+    assert gc.get_freeze_count() == 0
+    assert len(process) + len(run) == 1_150_000
