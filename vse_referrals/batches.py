@@ -26,6 +26,8 @@ def in_batches(queryset, size=DEFAULT_SIZE):
         page = queryset if last_pk is None else queryset.filter(pk__gt=last_pk)
         batch = list(page[:size])
         yield from batch
+        if gc.get_freeze_count():  # in a long run (garbage_collected_as_it_goes): the batch's garbage goes
+            gc.collect()
         if len(batch) < size:
             return
         last_pk = _pk(batch[-1])
@@ -41,19 +43,19 @@ def _pk(row):
 
 @contextmanager
 def garbage_collected_as_it_goes():
-    """Around a long run: its reference cycles are collected as it goes, not once it has made a
-    quarter as many objects as the process had when it started.
+    """Around a long run (a cron command): its garbage is collected batch by batch (`in_batches`),
+    so that its memory stays that of a batch instead of following its work.
 
-    Python's collector scans its oldest generation only when the objects moved there since its last
-    scan number a quarter of those it kept then; in a process that has loaded Django and Wagtail
-    that is hundreds of thousands of objects, and a run makes some cycles for every query (Django's
-    compiled queries), so its garbage would grow with its work for minutes. What exists when the run
-    starts is frozen (`gc.freeze`, never scanned again during the run) and one collection makes the
-    quarter that of the run's own objects. Unfrozen at the end: a command called in a long-lived
-    process (the tests, the benchmark) leaves the collector as it found it.
+    Django makes a few reference cycles for every query, and Python's collector frees them late:
+    what outlived a scan of the young generations waits for a scan of the oldest, which comes only
+    once as many objects have moved there as a quarter of those it kept last time, and a process
+    that has loaded Django and Wagtail keeps hundreds of thousands. A short run ends before that,
+    a long one holds its garbage until then. So what exists when the run starts is frozen
+    (`gc.freeze`: never scanned again during the run), and a full collection after each batch
+    scans only the run's own objects, which is quick. Unfrozen at the end: a command called in a
+    long-lived process (the tests, the benchmark) leaves the collector as it found it.
     """
     gc.freeze()
-    gc.collect()
     try:
         yield
     finally:
