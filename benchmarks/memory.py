@@ -2,8 +2,12 @@
 
 Each command runs through `call_command`, in this process, under `tracemalloc`: its peak is the
 most memory Python held at once for what the command allocated (the interpreter, Django and the
-loaded code are there before it starts and do not count). Everything it writes is rolled back,
-as the reminders probe of the page measurements is, so the network stays as built.
+loaded code are there before it starts and do not count). It runs as cron runs it, committing
+each of its transactions, on a throwaway copy of the network (`benchmarks.database.SCRATCH`, made
+anew for each command), so the network stays as built. Not inside one rolled-back transaction:
+there every `on_commit` callback of the run (the e-mails' enqueueing, the purge's file deletions)
+waits for an outer commit that never comes, and the run's memory grows with its work for that
+reason alone.
 
 What each run has to do, at any size:
 - reminders: every open case's clocks (the first run on a network without alerts: reminders,
@@ -21,10 +25,12 @@ from contextlib import nullcontext
 from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connections, transaction
 from django.test import override_settings
 
 from vse_referrals.models import CLOSED_STATUSES, ReferralCase
+
+from .database import SCRATCH, active
 
 PURGE_DUE_SHARE = 0.01
 # Run once, unmeasured and rolled back, before being measured: the first run in a process fills
@@ -34,23 +40,37 @@ WARM_UP = ("send_referral_reminders", "purge_referral_data")
 COMMANDS = ("send_referral_reminders", "purge_referral_data", "rotate_referral_keys")  # report.MEMORY_COMMANDS
 
 
-def measure():
-    """{command: {"peak": bytes, "seconds": s, "error": str}} on the default connection's network."""
-    measured = {command: lambda command=command: peak_of(lambda: call_command(command, stdout=io.StringIO()))
-                for command in COMMANDS}  # fmt: skip
-    for command in WARM_UP:
-        _rolled_back(command, measured[command])
-    return {command: _rolled_back(command, measured[command]) for command in COMMANDS}
+def measure(databases, alias):
+    """{command: {"peak": bytes, "seconds": s, "error": str}} on the network of database `alias`
+    (`databases`: the benchmark's `database.BenchDatabases`)."""
+    with active(alias):
+        for command in WARM_UP:
+            _rolled_back(command)
+    results = {}
+    for command in COMMANDS:
+        connections.close_all()
+        databases.scratch_copy(alias)
+        with active(SCRATCH):
+            results[command] = _prepared(command, _peak_of_command)
+            connections.close_all()
+    return results
 
 
-def _rolled_back(command, call):
-    """`call()` with the network prepared for `command`, everything undone afterwards."""
+def _peak_of_command(command):
+    return peak_of(lambda: call_command(command, stdout=io.StringIO()))
+
+
+def _rolled_back(command):
+    """The command, unmeasured, with the network prepared for it, everything undone afterwards."""
     with transaction.atomic():
-        prepare = PREPARE.get(command)
-        with prepare() if prepare else nullcontext():
-            outcome = call()
+        _prepared(command, call_command, stdout=io.StringIO())
         transaction.set_rollback(True)
-    return outcome
+
+
+def _prepared(command, call, *args, **kwargs):
+    prepare = PREPARE.get(command)
+    with prepare() if prepare else nullcontext():
+        return call(command, *args, **kwargs)
 
 
 def peak_of(call):

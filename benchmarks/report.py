@@ -295,7 +295,7 @@ def _memory_rows(result):
 
 
 def _mib(value):
-    return f"{value / 1024 / 1024:.1f}"
+    return f"{value / 1024 / 1024:.2f}"
 
 
 def _memory(result):
@@ -308,7 +308,10 @@ def _memory(result):
         "",
         f"Each command once through `call_command` in the benchmark's process at {smaller:,} referrals (the "
         f"larger database on its way to {larger:,}) and at {larger:,}, under `tracemalloc`: the most Python "
-        "memory it held at once (MiB), and its time under tracemalloc (s), rolled back afterwards. "
+        "memory it held at once (MiB), and its time under tracemalloc (s). It runs as cron runs it, "
+        "committing each of its own transactions, on a throwaway copy of the network made for it "
+        "(`benchmarks.memory`: inside one rolled-back transaction, every `on_commit` callback of the run "
+        "would wait for the end and count against the larger size). "
         "Reminders: the first run on a network without alerts (every clock due). Purge: "
         "1 % of the referrals made due. Key rotation: every encrypted value, to a new key put first "
         "(the synthetic network has no attachment files). A command's peak grows with its batches until "

@@ -1,9 +1,10 @@
 """Settings for `make bench`: the test suite's site, on the benchmark's own database.
 
 `benchmarks.run` chooses the databases (`benchmarks.database`: the network at its smaller and
-at its larger size) and passes them in VSE_BENCH_DATABASE_URL and VSE_BENCH_LARGE_DATABASE_URL
-before Django starts. Nothing routes to `large`: the benchmark makes it the default connection
-while it builds or measures the larger network.
+at its larger size, and a throwaway copy) and passes them in VSE_BENCH_DATABASE_URL,
+VSE_BENCH_LARGE_DATABASE_URL and VSE_BENCH_SCRATCH_DATABASE_URL before Django starts. Nothing
+routes to `large` or `scratch`: the benchmark makes one the default connection while it builds
+or measures there.
 """
 
 import os
@@ -16,6 +17,7 @@ DEBUG = False
 DATABASES = {
     "default": dj_database_url.parse(os.environ["VSE_BENCH_DATABASE_URL"]),
     "large": dj_database_url.parse(os.environ["VSE_BENCH_LARGE_DATABASE_URL"]),
+    "scratch": dj_database_url.parse(os.environ["VSE_BENCH_SCRATCH_DATABASE_URL"]),
 }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Nothing is sent; unlike the test suite's in-memory outbox, nothing piles up in the process either

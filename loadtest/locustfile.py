@@ -26,6 +26,9 @@ ACCOUNTS = itertools.cycle([(pair, index) for pair in PLAN["pairs"] for index in
 # The two accounts of a pair meet here before each accept: (organisation, case) -> Event.
 MEETINGS = {}
 CASES = "/admin/referrals/"
+# Seconds each simulated person waits between two visits (LOADTEST_THINK, "5,15" from
+# `loadtest.run`): the time to read what the last one showed, see loadtest/run.py.
+THINK_SECONDS = tuple(float(value) for value in os.environ["LOADTEST_THINK"].split(","))
 
 
 @events.test_stop.add_listener
@@ -42,7 +45,7 @@ def contentstate(text):
 
 class PointOfContact(HttpUser):
     weight = 3
-    wait_time = between(1, 3)
+    wait_time = between(*THINK_SECONDS)
 
     def on_start(self):
         self.pair, self.index = next(ACCOUNTS)
@@ -58,6 +61,9 @@ class PointOfContact(HttpUser):
         ) as response:
             if response.status_code != 302:
                 response.failure(f"sign-in refused ({response.status_code})")
+        # Signed in, a person first reads the page they land on: the fifty do not all click in
+        # the same few seconds in which they were started.
+        self.wait()
 
     def csrf(self):
         return self.client.cookies.get("csrftoken", "")
@@ -135,7 +141,7 @@ class PointOfContact(HttpUser):
 
 class PublicVisitor(HttpUser):
     weight = 2
-    wait_time = between(1, 3)
+    wait_time = between(*THINK_SECONDS)
 
     @task(3)
     def directory(self):

@@ -21,11 +21,13 @@ members) and, through the workflow, a deputy beside the primary point of contact
 organisations, 2 accepted referrals each to write in and 25 requested referrals each to accept.
 The example site runs as production runs it: gunicorn (`example_site/gunicorn.conf.py`) and the
 database-backed task worker (django-tasks-db's `db_worker`), on 127.0.0.1. locust, headless:
-{users} users for {seconds} s (3 points of contact for 2 public visitors, 1-3 s between
-requests). Points of contact sign in with a password (two-step verification is off for the
-load test only, `loadtest/settings.py`), browse the dashboard and the inbox, open cases, post
-messages, add a small PDF, and accept referrals, the two of a pair at the same moment on the
-same referral. Visitors browse the directory, its map data and the HSDS API.
+{users} users for {seconds} s (3 points of contact for 2 public visitors, {think_min:g}-{think_max:g} s
+between two visits: the time a person takes to read a page, see `loadtest/run.py`; the e-mails
+of the set-up are sent before the measurements). Points of contact sign in with a password
+(two-step verification is off for the load test only, `loadtest/settings.py`), browse the
+dashboard and the inbox, open cases, post messages, add a small PDF, and accept referrals, the
+two of a pair at the same moment on the same referral. Visitors browse the directory, its map
+data and the HSDS API.
 
 Then the checks: every message and file the server acknowledged is stored exactly once, no
 one-time step is in a case's timeline twice and each raced referral was accepted once, every
@@ -88,7 +90,9 @@ def passed(result):
 
 def render(result):
     config, stats, checks = result["config"], result["stats"], result["checks"]
-    lines = [HEADING, "", INTRO.format(**config), "### Machine and run", ""]
+    think_min, think_max = config["think"]
+    intro = INTRO.format(**config, think_min=think_min, think_max=think_max)
+    lines = [HEADING, "", intro, "### Machine and run", ""]
     lines += _machine(result)
     lines += ["", "### Requests", ""]
     lines += [
@@ -104,6 +108,8 @@ def render(result):
     lines += [
         "",
         f"The inbox for one point of contact alone, before the load: median {_ms(result['single_user_inbox_ms'])} ms.",
+        "",
+        *_rates(result),
         "",
         "### Checks",
         "",
@@ -155,6 +161,27 @@ def _ms(value):
     if value is None:
         return "–"
     return f"{value:.1f}" if value < 100 else f"{value:.0f}"
+
+
+def _rates(result):
+    """What the users asked for, what was served, and how busy the CPU was meanwhile."""
+    config, cpu = result["config"], result.get("cpu") or {}
+    mean_think = sum(config["think"]) / 2
+    offered = config["users"] / mean_think
+    served = result["stats"].get("Aggregated", {}).get("rps", 0)
+    lines = [
+        f"Offered: {config['users']} users each starting a visit every {mean_think:g} s on average, "
+        f"{offered:.1f} visits a second at most (a visit is one request, or two: a case page, then "
+        f"what is posted to it); served: {served:.1f} requests a second."
+    ]
+    if cpu:
+        lines.append(
+            f"CPU during the load ({cpu['seconds']:.0f} s, {cpu['cores']} cores): the machine "
+            f"{cpu['machine_busy']:.0%} busy, all of its work counted; the server's processes (gunicorn's "
+            f"workers and the task worker, not PostgreSQL or locust) {cpu['server_cpu_seconds']:.0f} CPU "
+            f"seconds, {cpu['server_busy']:.0%} of the cores."
+        )
+    return lines
 
 
 def _machine(result):

@@ -6,14 +6,18 @@
    at 100,000 referrals (`benchmarks.network`), and the run's users and cases (`loadtest.plan`).
 2. gunicorn (`example_site/gunicorn.conf.py`) and the task worker (django-tasks-db's
    `db_worker`) on 127.0.0.1, with `loadtest.settings`.
-3. One point of contact alone: the inbox's median, the reference for the target under load.
-4. locust, headless: LOADTEST_USERS (50) users for LOADTEST_SECONDS (60) seconds.
+3. The worker sends the e-mails of the set-up's referrals (step 1), so that it does not do so
+   during the measurements; then one point of contact alone: the inbox's median, the reference
+   for the target under load.
+4. locust, headless: LOADTEST_USERS (50) users for LOADTEST_SECONDS (60) seconds, each waiting
+   THINK seconds between two visits; the machine's CPU use and the server's are measured meanwhile.
 5. The worker is given time to empty the outbox; then the processes stop and `loadtest.checks`
    counts what was stored and sent. The report (`loadtest.report`) is printed and replaces the
    "## Load test" section of docs/benchmarks.md (LOADTEST_OUTPUT).
 
 Environment: BENCH_POSTGRES (server, default postgres://postgres@127.0.0.1:5432),
-LOADTEST_USERS, LOADTEST_SECONDS, LOADTEST_REFERRALS (100000), LOADTEST_MEMBERS (500),
+LOADTEST_USERS, LOADTEST_SECONDS, LOADTEST_THINK ("5,15": the seconds each user waits between
+two visits, see THINK), LOADTEST_REFERRALS (100000), LOADTEST_MEMBERS (500),
 LOADTEST_PORT (8765), LOADTEST_KEEP=1 (keep the database and the run's folder).
 Exits 1 when a target is missed.
 """
@@ -32,10 +36,19 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SINGLE_USER_REQUESTS = 20
+# Seconds a simulated person waits between two visits: the time to read what the last one showed.
+# A point of contact reads a case page, scans the inbox or writes a message, a visitor reads a
+# page of the directory or looks at the map, for several seconds up to a quarter of a minute
+# before the next click: 5-15 s, 10 s on average, is a busy person. The first runs waited 1-3 s:
+# 50 people each clicking every 2 s for the whole minute (25 requests a second), more than the
+# two cores shared by the server, its database, the task worker and locust itself could serve.
+THINK = "5,15"
 
 
 def main():
     from benchmarks import database
+
+    from . import cpu
 
     started = time.perf_counter()
     config = {
@@ -44,6 +57,7 @@ def main():
         "referrals": int(os.environ.get("LOADTEST_REFERRALS", "100000")),
         "members": int(os.environ.get("LOADTEST_MEMBERS", "500")),
         "port": int(os.environ.get("LOADTEST_PORT", "8765")),
+        "think": [float(value) for value in os.environ.get("LOADTEST_THINK", THINK).split(",")],
     }
     base_url = f"http://127.0.0.1:{config['port']}"
     clone = hashlib.sha1(str(ROOT).encode()).hexdigest()[:8]
@@ -53,7 +67,7 @@ def main():
         databases.drop()
         raise SystemExit("The load test needs PostgreSQL (BENCH_POSTGRES): several processes share one database.")
     folder = Path(tempfile.mkdtemp(prefix="vse-loadtest-"))
-    environment = _environment(databases.urls[database.SMALL], folder, base_url)
+    environment = _environment(databases.urls[database.SMALL], folder, base_url, config)
     os.environ.update(environment)
     sys.path[:0] = [str(ROOT), str(ROOT / "example_site")]
     processes = []
@@ -61,9 +75,12 @@ def main():
         plan, phases = _build(config, folder)
         processes = _serve(environment, folder, config["port"])
         _wait_for(base_url)
+        _say("waiting for the worker to send the set-up's e-mails...")
+        phases["the worker sends the set-up's e-mails"] = _drain()
         single = _single_user_inbox(base_url, plan)
         _say(f"inbox alone: median {single:.0f} ms; now {config['users']} users for {config['seconds']} s")
-        stats = _locust(environment, folder, base_url, config)
+        with cpu.Meter(processes) as cpu_used:
+            stats = _locust(environment, folder, base_url, config)
         _say("waiting for the worker to empty the outbox...")
         drained = _drain()
         _stop(processes)
@@ -88,6 +105,7 @@ def main():
         "config": config,
         "single_user_inbox_ms": single,
         "stats": stats,
+        "cpu": cpu_used.result,
         "checks": checked,
         "drained_seconds": drained,
         "phases": phases,
@@ -101,7 +119,7 @@ def main():
     sys.exit(0 if report.passed(result) else 1)
 
 
-def _environment(database_url, folder, base_url):
+def _environment(database_url, folder, base_url, config):
     from cryptography.fernet import Fernet
 
     (folder / "mail").mkdir()
@@ -117,6 +135,7 @@ def _environment(database_url, folder, base_url):
         "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "example_site")]),
         "LOADTEST_PLAN": str(folder / "plan.json"),
         "LOADTEST_RECORD": str(folder / "record.json"),
+        "LOADTEST_THINK": ",".join(f"{value:g}" for value in config["think"]),
     }
 
 

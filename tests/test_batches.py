@@ -1,12 +1,14 @@
 """Walking a queryset in batches (vse_referrals/batches.py), as the cron commands do."""
 
+import gc
+import weakref
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from vse_referrals import retention
-from vse_referrals.batches import in_batches
+from vse_referrals.batches import garbage_collected_as_it_goes, in_batches
 from vse_referrals.models import ReferralCase
 
 from . import builders
@@ -46,3 +48,27 @@ def test_the_purge_reaches_past_the_first_batch(five_drafts, settings, monkeypat
     result = retention.run()
     assert result.drafts_deleted == 5
     assert not ReferralCase.objects.exists()
+
+
+class _Node:
+    pass
+
+
+def test_a_long_run_collects_its_garbage_batch_by_batch(five_drafts):
+    """A reference cycle that outlived two young collections (as the objects a batch still uses
+    do) is collected before the next batch, not once the process has made a quarter as many
+    objects as it held; and the collector is left as it was found."""
+    gone = []
+    with garbage_collected_as_it_goes():
+        for pk in in_batches(ReferralCase.objects.values_list("pk", flat=True), size=2):
+            if pk == five_drafts[0]:
+                cycle = _Node()
+                cycle.itself = cycle
+                gone.append(weakref.ref(cycle))
+                gc.collect(1)
+                gc.collect(1)  # now in the oldest generation
+                del cycle
+            elif pk == five_drafts[2]:  # the next batch
+                assert gone[0]() is None
+    assert gc.get_freeze_count() == 0
+    assert len(gone) == 1

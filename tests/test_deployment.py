@@ -47,9 +47,10 @@ def _result(inbox_p95=400.0, failures=0, lost=0):
     }
     tokens = {"acknowledged": 3, "lost": lost, "duplicated": 0}
     return {
-        "config": {"users": 50, "seconds": 60, "referrals": 100000, "members": 500},
+        "config": {"users": 50, "seconds": 60, "referrals": 100000, "members": 500, "think": [5.0, 15.0]},
         "single_user_inbox_ms": 100.0,
         "stats": stats,
+        "cpu": {"seconds": 60.0, "cores": 2, "machine_busy": 0.5, "server_cpu_seconds": 30.0, "server_busy": 0.25},
         "checks": {
             "messages": tokens,
             "files": {"acknowledged": 1, "lost": 0, "duplicated": 0},
@@ -69,6 +70,14 @@ def test_load_test_targets(changes, passes):
     result = _result(**changes)
     assert report.passed(result) is passes
     assert ("FAIL" in report.render(result)) is not passes
+
+
+def test_load_test_report_gives_the_offered_and_served_rates_and_the_cpu_use():
+    text = report.render(_result())
+    assert "5-15 s" in text
+    assert "Offered: 50 users each starting a visit every 10 s on average, 5.0 visits a second" in text
+    assert "served: 1.0 requests a second" in text
+    assert "the machine 50% busy" in text and "30 CPU seconds, 25% of the cores" in text
 
 
 def test_load_test_section_replaces_only_its_own(tmp_path):

@@ -35,6 +35,7 @@ from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
 from . import conf
+from .batches import in_batches
 from .models import ContactPoint, Notification, ReferralCase
 
 logger = logging.getLogger(__name__)
@@ -163,8 +164,10 @@ def _claimable(now):
 def retry_undelivered():
     """Send again what a mail outage held back, or a worker that died left claimed past its lease;
     returns how many were sent."""
-    waiting = _claimable(timezone.now()).order_by("created_at").values_list("pk", flat=True)
-    return sum(deliver(pk) for pk in list(waiting))
+    # In batches by primary key (the order they were queued in), not one list of the whole
+    # backlog: after an outage the backlog grows with the network.
+    waiting = _claimable(timezone.now()).values_list("pk", flat=True)
+    return sum(deliver(pk) for pk in in_batches(waiting))
 
 
 def render_notification(notification):

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from . import conf, monitoring, notifications, workflow
-from .batches import in_batches
+from .batches import garbage_collected_as_it_goes, in_batches
 from .models import CONTACT_CLOCK, RESPOND_CLOCK, CaseEvent, DeadlineAlert, EventKind, ReferralCase
 
 
@@ -26,7 +26,11 @@ class ReminderRun:
 
 
 def run(now=None):
-    now = now or timezone.now()
+    with garbage_collected_as_it_goes():
+        return _run(now or timezone.now())
+
+
+def _run(now):
     result = ReminderRun()
     cases = ReferralCase.objects.metadata().select_related("sending_organisation", "receiving_organisation")
     for case in in_batches(cases.awaiting_answer().filter(respond_by__isnull=False, sent_at__isnull=False)):

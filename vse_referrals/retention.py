@@ -26,7 +26,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from . import conf
-from .batches import in_batches
+from .batches import garbage_collected_as_it_goes, in_batches
 from .models import (
     CLOSED_STATUSES,
     CaseAttachment,
@@ -152,11 +152,16 @@ def run(now=None, *, dry_run=False):
     """Purge every case that is due and delete stale drafts. Safe to run again and from several
     machines at once."""
     now = now or timezone.now()
-    result = PurgeResult()
     if dry_run:
-        result.purged = list(due(now).values_list("reference", flat=True))
-        result.drafts_deleted = stale_drafts(now).count()
-        return result
+        return PurgeResult(
+            purged=list(due(now).values_list("reference", flat=True)), drafts_deleted=stale_drafts(now).count()
+        )
+    with garbage_collected_as_it_goes():
+        return _run(now)
+
+
+def _run(now):
+    result = PurgeResult()
     for case_id, reference in in_batches(due(now).values_list("pk", "reference")):
         try:
             if purge_case(case_id, now, result):
