@@ -14,8 +14,12 @@ transaction of its own): 25 rows add one query to a hundred or more.
 
 import gc
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 DEFAULT_SIZE = 25
+
+# Set inside garbage_collected_as_it_goes(): in_batches then collects after each batch.
+_collecting = ContextVar("collecting_batch_garbage", default=False)
 
 
 def in_batches(queryset, size=DEFAULT_SIZE):
@@ -26,7 +30,7 @@ def in_batches(queryset, size=DEFAULT_SIZE):
         page = queryset if last_pk is None else queryset.filter(pk__gt=last_pk)
         batch = list(page[:size])
         yield from batch
-        if gc.get_freeze_count():  # in a long run (garbage_collected_as_it_goes): the batch's garbage goes
+        if _collecting.get():  # in a long run (garbage_collected_as_it_goes): the batch's garbage goes
             gc.collect()
         if len(batch) < size:
             return
@@ -56,7 +60,9 @@ def garbage_collected_as_it_goes():
     long-lived process (the tests, the benchmark) leaves the collector as it found it.
     """
     gc.freeze()
+    token = _collecting.set(True)
     try:
         yield
     finally:
+        _collecting.reset(token)
         gc.unfreeze()
