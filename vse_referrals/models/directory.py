@@ -90,7 +90,7 @@ class MemberDirectoryPage(PublicPageMixin, RoutablePageMixin, Page):
 
 
 class MemberOrganisationPage(PublicPageMixin, Page):
-    hsds_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    hsds_id = models.UUIDField(default=uuid.uuid4, db_index=True, editable=False)
     organisation = models.OneToOneField(
         "vse_referrals.Organisation",
         verbose_name=_("organisation in the referral system"),
@@ -171,6 +171,22 @@ class MemberOrganisationPage(PublicPageMixin, Page):
         context["public_locations"] = self.public_locations()
         return context
 
+    def copy(self, *args, reset_translation_key=True, update_attrs=None, process_child_object=None, **kwargs):
+        """A translation (or an alias in another language's tree) keeps the HSDS ids: the API of each
+        language serves the same records. A plain copy is another member: new ids throughout."""
+        if reset_translation_key:
+            update_attrs = {**(update_attrs or {}), "hsds_id": uuid.uuid4()}
+            process_child_object = _with_new_hsds_id(process_child_object)
+        return super().copy(
+            *args,
+            reset_translation_key=reset_translation_key,
+            update_attrs=update_attrs,
+            process_child_object=process_child_object,
+            **kwargs,
+        )
+
+    copy.alters_data = True
+
     @property
     def is_stale(self):
         """The instance form of `MemberOrganisationPageQuerySet.stale`."""
@@ -185,11 +201,23 @@ class MemberOrganisationPage(PublicPageMixin, Page):
         return [view for view in (location.public_view() for location in self.locations.all()) if view]
 
 
+def _with_new_hsds_id(process_child_object):
+    """Wagtail's copy hook for child objects (services, locations...), giving each a new HSDS id."""
+
+    def process(original_page, page_copy, child_relation, child_object):
+        if hasattr(child_object, "hsds_id"):
+            child_object.hsds_id = uuid.uuid4()
+        if process_child_object:
+            process_child_object(original_page, page_copy, child_relation, child_object)
+
+    return process
+
+
 class MemberService(ClusterableModel, Orderable):
     """A service and the seven dimensions VSE maps for each (DESIGN.md section 1)."""
 
     page = ParentalKey(MemberOrganisationPage, on_delete=models.CASCADE, related_name="services")
-    hsds_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    hsds_id = models.UUIDField(default=uuid.uuid4, db_index=True, editable=False)
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     # 1. Forms of assistance and support.
@@ -297,7 +325,7 @@ class LocationVisibility(models.TextChoices):
 
 class MemberLocation(Orderable):
     page = ParentalKey(MemberOrganisationPage, on_delete=models.CASCADE, related_name="locations")
-    hsds_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    hsds_id = models.UUIDField(default=uuid.uuid4, db_index=True, editable=False)
     name = models.CharField(_("name"), max_length=200)
     address = models.CharField(_("street address"), max_length=255, blank=True)
     postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
