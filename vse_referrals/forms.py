@@ -273,6 +273,10 @@ class ReferralForm(forms.ModelForm):
         self.fields["receiving_organisation"].empty_label = _("Choose a member organisation")
         for name in ("crime_country", "residence_country", "complaint_country"):
             self.fields[name].widget.attrs["class"] = "vse-country-select"
+        for field in self.fields.values():
+            if isinstance(field.widget, (forms.TextInput, forms.Textarea)):
+                # Typed in any script: the browser follows the text's direction (Arabic, Hebrew...).
+                field.widget.attrs.setdefault("dir", "auto")
 
     def sections(self):
         return [(title, [self[name] for name in names]) for title, names in REFERRAL_SECTIONS]
@@ -294,7 +298,9 @@ class ReferralForm(forms.ModelForm):
 
 
 class TransitionForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"})
+    )
     outcome = forms.ChoiceField(label=_("Outcome"), required=False, choices=[("", "---------"), *Outcome.choices])
 
 

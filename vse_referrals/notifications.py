@@ -173,24 +173,25 @@ def render_notification(notification):
         return render_account_notice(notification)
     case = notification.case
     clock, deadline = case.active_deadline()
-    context = {
-        "kind": notification.kind,
-        "headline": HEADLINES[notification.kind]
-        % {
+    # Everything worded, the headline and the choices' labels included, in the recipient's language.
+    with translation.override(preferred_language(notification.recipient)):
+        context = {
+            "kind": notification.kind,
+            "headline": HEADLINES[notification.kind]
+            % {
+                "sender": case.sending_organisation,
+                "receiver": case.receiving_organisation,
+            },
+            "reference": case.reference,
             "sender": case.sending_organisation,
             "receiver": case.receiving_organisation,
-        },
-        "reference": case.reference,
-        "sender": case.sending_organisation,
-        "receiver": case.receiving_organisation,
-        "priority": case.get_priority_display(),
-        "status": case.get_status_display(),
-        "clock": clock,
-        "deadline": deadline,
-        "url": absolute_case_url(case),
-        "recipient_name": notification.recipient.get_full_name() or notification.recipient.get_username(),
-    }
-    with translation.override(_preferred_language(notification.recipient)):
+            "priority": case.get_priority_display(),
+            "status": case.get_status_display(),
+            "clock": clock,
+            "deadline": deadline,
+            "url": absolute_case_url(case),
+            "recipient_name": notification.recipient.get_full_name() or notification.recipient.get_username(),
+        }
         subject = render_to_string("vse_referrals/emails/notification_subject.txt", context).strip()
         body = render_to_string("vse_referrals/emails/notification.txt", context)
     return " ".join(subject.split()), body
@@ -213,7 +214,7 @@ def render_account_notice(notification):
         "username": notification.recipient.get_username(),
         "url": getattr(settings, "WAGTAILADMIN_BASE_URL", "").rstrip("/") + reverse("wagtailadmin_home"),
     }
-    with translation.override(_preferred_language(notification.recipient)):
+    with translation.override(preferred_language(notification.recipient)):
         subject = str(context["headline"])
         body = render_to_string("vse_referrals/emails/account_notice.txt", context)
     return subject, body
@@ -245,7 +246,7 @@ def render_designation_notice(notification):
         "recipient_name": notification.recipient.get_full_name() or notification.recipient.get_username(),
         "url": getattr(settings, "WAGTAILADMIN_BASE_URL", "").rstrip("/") + reverse(url_name),
     }
-    with translation.override(_preferred_language(notification.recipient)):
+    with translation.override(preferred_language(notification.recipient)):
         headline = DESIGNATION_HEADLINES[notification.kind] % {"organisation": facts["organisation"]}
         subject = context["headline"] = headline
         body = render_to_string("vse_referrals/emails/designation_notice.txt", context)
@@ -257,7 +258,7 @@ def absolute_case_url(case):
     return f"{base}{reverse('vse_referrals:case', args=[case.pk])}"
 
 
-def _preferred_language(user):
+def preferred_language(user):
     from wagtail.users.models import UserProfile
 
     return UserProfile.get_for_user(user).get_preferred_language() or settings.LANGUAGE_CODE

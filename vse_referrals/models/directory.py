@@ -13,7 +13,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import include, path
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
@@ -56,12 +56,44 @@ class Region(models.TextChoices):
 
 
 class PublicPageMixin:
-    """What every public directory page offers: the quick exit."""
+    """What every public directory page offers: the quick exit, the page in the other languages it
+    is published in, and whether it is shown in its original language for want of a translation."""
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["quick_exit_url"] = conf.get("QUICK_EXIT_URL")
+        context["language_links"] = self.language_links(request)
+        context["original_language"] = self.original_language()
         return context
+
+    def language_links(self, request):
+        """This page in each language it is live in, named in that language (Django's LANG_INFO),
+        keeping the query string: the directory's filters are codes, the same in every language."""
+        query = f"?{request.GET.urlencode()}" if request.GET else ""
+        pages = self.get_translations(inclusive=True).live().public().select_related("locale")
+        links = [
+            {
+                "code": page.locale.language_code,
+                "name": translation.get_language_info(page.locale.language_code)["name_local"],
+                "url": page.get_url(request) + query,
+                "current": page.pk == self.pk,
+            }
+            for page in pages.order_by("locale__language_code")
+        ]
+        return links if len(links) > 1 else []
+
+    def original_language(self):
+        """The language of the content shown, when this page is a not-yet-translated stand-in (an
+        alias wagtail-localize keeps in another language's tree) of a page in another language."""
+        if not self.alias_of_id:
+            return None
+        original = Page.objects.select_related("locale").only("locale__language_code").get(pk=self.alias_of_id)
+        if original.locale_id == self.locale_id:
+            return None
+        return {
+            "code": original.locale.language_code,
+            "name": translation.get_language_info(original.locale.language_code)["name_translated"],
+        }
 
 
 class MemberDirectoryPage(PublicPageMixin, RoutablePageMixin, Page):
