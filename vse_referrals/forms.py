@@ -298,9 +298,7 @@ class ReferralForm(forms.ModelForm):
 
 
 class TransitionForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"})
-    )
+    reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"}))
     outcome = forms.ChoiceField(label=_("Outcome"), required=False, choices=[("", "---------"), *Outcome.choices])
 
 
