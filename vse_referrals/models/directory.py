@@ -123,13 +123,14 @@ class MemberDirectoryPage(PublicPageMixin, RoutablePageMixin, Page):
 
 class MemberOrganisationPage(PublicPageMixin, Page):
     hsds_id = models.UUIDField(default=uuid.uuid4, db_index=True, editable=False)
-    organisation = models.OneToOneField(
+    # One profile per organisation, in as many languages as it is translated into (see `clean`).
+    organisation = models.ForeignKey(
         "vse_referrals.Organisation",
         verbose_name=_("organisation in the referral system"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
-        related_name="directory_page",
+        related_name="directory_pages",
         help_text=_("Link the profile to its referral-system organisation so points of contact can refer to it."),
     )
     objects = PageManager.from_queryset(MemberOrganisationPageQuerySet)()
@@ -190,6 +191,13 @@ class MemberOrganisationPage(PublicPageMixin, Page):
 
     def clean(self):
         super().clean()
+        if (
+            self.organisation_id
+            and MemberOrganisationPage.objects.filter(organisation=self.organisation_id)
+            .exclude(translation_key=self.translation_key)
+            .exists()
+        ):
+            raise ValidationError({"organisation": _("This organisation already has a profile in the directory.")})
         if self.slug in MemberDirectoryPage.reserved_slugs():
             raise ValidationError(
                 {
