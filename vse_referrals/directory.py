@@ -47,7 +47,7 @@ class DirectoryFilterForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": _("No member works in “%(value)s”: showing every country.")},
     )
-    # One choice per term (its original), labelled in the active language by the term's manager.
+    # One choice per term (its original), labelled in the active language (see __init__).
     victim_type = TermChoiceField(
         VictimType.objects.originals(), label=_("Type of victim"), empty_label=_("All victims")
     )
@@ -66,10 +66,14 @@ class DirectoryFilterForm(forms.Form):
     def __init__(self, *args, pages, area_codes=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.pages = pages  # the directory's member pages, which the keyword searches
+        for name in self.VOCABULARY_FIELDS:
+            # Labelled in the request's language: the terms' translations are read for each form.
+            self.fields[name].queryset = self.fields[name].queryset.model.objects.originals()
         names = area_names()
         choices = sorted(((code, names.get(code, code)) for code in area_codes), key=lambda item: item[1])
         self.fields["country"].choices = [("", _("All countries")), *choices]
 
+    VOCABULARY_FIELDS = ("victim_type", "assistance", "access", "accessibility")
     # Asked less often: folded under "More filters" (open when one of them is set).
     MORE = ("access", "accessibility", "open_24_7")
 

@@ -21,7 +21,7 @@ from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin
 from wagtail.fields import RichTextField
-from wagtail.models import Orderable, Page, PageManager
+from wagtail.models import Orderable, Page, PageManager, TranslatableMixin
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 
@@ -253,7 +253,7 @@ def _with_new_hsds_id(process_child_object):
     return process
 
 
-class MemberService(ClusterableModel, Orderable):
+class MemberService(TranslatableMixin, ClusterableModel, Orderable):
     """A service and the seven dimensions VSE maps for each (DESIGN.md section 1)."""
 
     page = ParentalKey(MemberOrganisationPage, on_delete=models.CASCADE, related_name="services")
@@ -315,7 +315,8 @@ class MemberService(ClusterableModel, Orderable):
         FieldPanel("eligibility"),
     ]
 
-    class Meta(Orderable.Meta):
+    # Translatable: wagtail-localize translates the texts of a profile's inline objects only then.
+    class Meta(TranslatableMixin.Meta, Orderable.Meta):
         verbose_name = _("service")
         verbose_name_plural = _("services")
 
@@ -323,7 +324,7 @@ class MemberService(ClusterableModel, Orderable):
         return self.name
 
 
-class MemberHelpline(ClusterableModel, Orderable):
+class MemberHelpline(TranslatableMixin, ClusterableModel, Orderable):
     page = ParentalKey(MemberOrganisationPage, on_delete=models.CASCADE, related_name="helplines")
     label = models.CharField(_("label"), max_length=120, help_text=_("For example: National helpline for victims."))
     number = models.CharField(_("number"), max_length=40, help_text=_("As dialled in the country, e.g. 116 006."))
@@ -339,7 +340,7 @@ class MemberHelpline(ClusterableModel, Orderable):
         FieldPanel("languages", widget=LANGUAGE_CHECKBOXES),
     ]
 
-    class Meta(Orderable.Meta):
+    class Meta(TranslatableMixin.Meta, Orderable.Meta):
         verbose_name = _("helpline")
         verbose_name_plural = _("helplines")
 
@@ -363,7 +364,7 @@ class LocationVisibility(models.TextChoices):
     HIDDEN = "hidden", _("Hidden (e.g. a shelter): never published")
 
 
-class MemberLocation(Orderable):
+class MemberLocation(TranslatableMixin, Orderable):
     page = ParentalKey(MemberOrganisationPage, on_delete=models.CASCADE, related_name="locations")
     hsds_id = models.UUIDField(default=uuid.uuid4, db_index=True, editable=False)
     name = models.CharField(_("name"), max_length=200)
@@ -381,7 +382,7 @@ class MemberLocation(Orderable):
         help_text=_("Shelters and safe houses must stay hidden: their address never reaches a page or an export."),
     )
 
-    class Meta(Orderable.Meta):
+    class Meta(TranslatableMixin.Meta, Orderable.Meta):
         verbose_name = _("location")
         verbose_name_plural = _("locations")
 

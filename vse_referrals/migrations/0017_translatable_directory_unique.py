@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('vse_referrals', '0015_translatable_vocabularies'),
+        ('vse_referrals', '0015_translatable_directory'),
         ('wagtailcore', '0098_apitoken'),
     ]
 
@@ -98,5 +98,47 @@ class Migration(migrations.Migration):
         migrations.AlterUniqueTogether(
             name='victimtype',
             unique_together={('code', 'locale'), ('translation_key', 'locale')},
+        ),
+        migrations.AlterField(
+            model_name='memberservice',
+            name='locale',
+            field=models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='wagtailcore.locale', verbose_name='locale'),
+        ),
+        migrations.AlterField(
+            model_name='memberservice',
+            name='translation_key',
+            field=models.UUIDField(default=uuid.uuid4, editable=False),
+        ),
+        migrations.AlterUniqueTogether(
+            name='memberservice',
+            unique_together={('translation_key', 'locale')},
+        ),
+        migrations.AlterField(
+            model_name='memberhelpline',
+            name='locale',
+            field=models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='wagtailcore.locale', verbose_name='locale'),
+        ),
+        migrations.AlterField(
+            model_name='memberhelpline',
+            name='translation_key',
+            field=models.UUIDField(default=uuid.uuid4, editable=False),
+        ),
+        migrations.AlterUniqueTogether(
+            name='memberhelpline',
+            unique_together={('translation_key', 'locale')},
+        ),
+        migrations.AlterField(
+            model_name='memberlocation',
+            name='locale',
+            field=models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='wagtailcore.locale', verbose_name='locale'),
+        ),
+        migrations.AlterField(
+            model_name='memberlocation',
+            name='translation_key',
+            field=models.UUIDField(default=uuid.uuid4, editable=False),
+        ),
+        migrations.AlterUniqueTogether(
+            name='memberlocation',
+            unique_together={('translation_key', 'locale')},
         ),
     ]
