@@ -8,8 +8,9 @@ import pytest
 from bs4 import BeautifulSoup
 from django.core.exceptions import ValidationError
 from django.utils import translation
+from wagtail_localize.models import String
 
-from vse_referrals.models import MemberOrganisationPage, VictimType
+from vse_referrals.models import LocationVisibility, MemberOrganisationPage, VictimType
 
 from . import builders
 
@@ -197,3 +198,19 @@ def test_an_organisation_has_one_profile_whatever_its_languages(members, directo
     with pytest.raises(ValidationError) as error:
         directory.add_child(instance=other)
     assert "organisation" in error.value.message_dict
+
+
+def test_a_hidden_address_never_enters_the_translation_strings(directory):
+    page = builders.make_member(directory, "Refuge")
+    builders.make_location(page, **builders.HIDDEN, visibility=LocationVisibility.HIDDEN)
+    builders.make_helpline(page, number="+33 1 23 45 67 89")
+    page.save_revision().publish()
+    french = builders.add_language("fr")
+    translated = builders.translate(page, french, {builders.HIDDEN["name"]: "Refuge des Tilleuls (fr)"})
+    stored = " ".join(String.objects.values_list("data", flat=True))
+    assert builders.HIDDEN["name"] in stored  # the location's name is translated...
+    for private in (builders.HIDDEN["address"], builders.HIDDEN["postal_code"], "+33 1 23 45 67 89"):
+        assert private not in stored  # ...its address and the helpline's number are copied, not translated
+    location = translated.locations.get()
+    assert (location.name, location.address) == ("Refuge des Tilleuls (fr)", builders.HIDDEN["address"])
+    assert translated.helplines.get().number == "+33 1 23 45 67 89"

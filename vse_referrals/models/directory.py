@@ -24,6 +24,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page, PageManager, TranslatableMixin
 from wagtail.query import PageQuerySet
 from wagtail.search import index
+from wagtail_localize.fields import SynchronizedField
 
 from .. import conf
 from .organisations import CapacityStatus
@@ -333,6 +334,9 @@ class MemberHelpline(TranslatableMixin, ClusterableModel, Orderable):
     hours = models.CharField(_("opening hours"), max_length=200, blank=True)
     languages = ParentalManyToManyField("vse_referrals.Language", verbose_name=_("languages"), blank=True)
 
+    # A number is dialled the same in every language: copied to the translations, never translated.
+    override_translatable_fields = [SynchronizedField("number")]
+
     panels = [
         FieldRowPanel([FieldPanel("label"), FieldPanel("number")]),
         FieldRowPanel([FieldPanel("free"), FieldPanel("open_24_7")]),
@@ -381,6 +385,14 @@ class MemberLocation(TranslatableMixin, Orderable):
         default=LocationVisibility.CITY,
         help_text=_("Shelters and safe houses must stay hidden: their address never reaches a page or an export."),
     )
+
+    # Only the name is translated. The address is copied as it is: an address is not translated,
+    # and a hidden shelter's never enters wagtail-localize's strings, PO files or translation memory.
+    override_translatable_fields = [
+        SynchronizedField("address"),
+        SynchronizedField("postal_code"),
+        SynchronizedField("city"),
+    ]
 
     class Meta(TranslatableMixin.Meta, Orderable.Meta):
         verbose_name = _("location")
