@@ -2,6 +2,7 @@
 wagtail-localize, language-prefixed addresses, the switcher, the fallback to the original
 language, and the HSDS API, the map and the filters in the page's language."""
 
+import csv
 import uuid
 
 import pytest
@@ -13,6 +14,7 @@ from wagtail_localize.models import String
 from vse_referrals.models import LocationVisibility, MemberOrganisationPage, VictimType
 
 from . import builders
+from .test_directory_report import REPORT_URL, csv_text
 
 pytestmark = pytest.mark.django_db
 
@@ -214,3 +216,18 @@ def test_a_hidden_address_never_enters_the_translation_strings(directory):
     location = translated.locations.get()
     assert (location.name, location.address) == ("Refuge des Tilleuls (fr)", builders.HIDDEN["address"])
     assert translated.helplines.get().number == "+33 1 23 45 67 89"
+
+
+def test_lists_of_profiles_count_each_profile_once_whatever_its_languages(members, directory):
+    """The dashboard's stale profiles and the services report list profiles, not their languages."""
+    french_only = builders.make_member(french(directory, members), "Accueil des victimes")
+    assert french_only.locale == members["fr"]
+    originals = MemberOrganisationPage.objects.originals().values_list("pk", flat=True)
+    assert set(originals) == {members["translated"].pk, members["untranslated"].pk, french_only.pk}
+    assert MemberOrganisationPage.objects.count() == 5  # two of them in French too
+
+
+def test_the_services_report_has_one_row_per_service(admin_client, members):
+    response = admin_client.get(REPORT_URL, {"export": "csv"})
+    rows = list(csv.reader(csv_text(response).splitlines()))
+    assert len(rows) == 1 + 2  # the header and the two services, not their translations

@@ -10,6 +10,7 @@ import uuid
 from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import include, path
@@ -20,6 +21,7 @@ from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin
+from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page, PageManager, TranslatableMixin
 from wagtail.query import PageQuerySet
@@ -40,6 +42,14 @@ def stale_cutoff():
 class MemberOrganisationPageQuerySet(PageQuerySet):
     def stale(self):
         return self.filter(models.Q(last_verified__isnull=True) | models.Q(last_verified__lt=stale_cutoff()))
+
+    def originals(self):
+        """One page per profile, for lists of profiles rather than of pages: its version in the
+        default language, or, for a profile written in another language only, that version.
+        Aliases and translations are the other languages' views of the same profile."""
+        default = models.Q(locale__language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
+        in_default = MemberOrganisationPage.objects.filter(default).values("translation_key")
+        return self.filter(alias_of__isnull=True).exclude(~default & models.Q(translation_key__in=in_default))
 
 
 CHECKBOXES = forms.CheckboxSelectMultiple
