@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
-from wagtail.models import Site
+from wagtail.models import Locale, Site
 
 from vse_referrals import workflow
 from vse_referrals.models import (
@@ -266,9 +266,35 @@ def make_service(page, name, **fields):
     service = MemberService.objects.create(page=page, name=name, **fields)
     for keyword, codes in terms.items():
         relation, model = SERVICE_TERMS[keyword]
-        getattr(service, relation).set(model.objects.filter(code__in=codes))
+        originals = model.objects.originals() if hasattr(model.objects, "originals") else model.objects.all()
+        getattr(service, relation).set(originals.filter(code__in=codes))
     service.save()  # parental many-to-many changes are saved with their owner
     return service
+
+
+def add_language(code):
+    """A content language mirroring the default one's page tree, as the example site sets it up:
+    every page appears in it at once, as an untranslated alias, until it is translated."""
+    from wagtail_localize.models import LocaleSynchronization
+
+    locale, _created = Locale.objects.get_or_create(language_code=code)
+    LocaleSynchronization.objects.get_or_create(locale=locale, defaults={"sync_from": Locale.get_default()})
+    return locale
+
+
+def translate(instance, locale, texts):
+    """Translate a page or snippet with wagtail-localize, as an editor does: `texts` maps source
+    strings to their translation; the others keep the source text. Returns the published translation."""
+    from wagtail_localize.models import Translation, TranslationSource
+
+    source, _created = TranslationSource.update_or_create_from_instance(instance)
+    translation, _created = Translation.objects.get_or_create(source=source, target_locale=locale)
+    po = translation.export_po()
+    for entry in po:
+        entry.msgstr = texts.get(entry.msgid, "")
+    translation.import_po(po)
+    translation.save_target(publish=True)
+    return instance.get_translation(locale)
 
 
 def make_helpline(page, label="Victim helpline", number="116 006", languages=(), **fields):

@@ -28,6 +28,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from wagtail.admin.rich_text import DraftailRichTextArea
 from wagtail.fields import RichTextField
+from wagtail.models import Locale
 
 from vse_referrals import notifications, workflow
 from vse_referrals.models import (
@@ -237,7 +238,9 @@ def plant_directory(organisations):
     first_service = MemberService.objects.filter(page=pages[0]).first()
     for vocabulary in VOCABULARIES:
         fields = text_fields(vocabulary)
-        terms = [vocabulary(code=f"xss-{index}") for index in range(records_needed(fields))]
+        # bulk_create skips Wagtail's pre_save signal that gives a translatable term its locale.
+        locale = Locale.get_default()
+        terms = [vocabulary(code=f"xss-{index}", locale=locale) for index in range(records_needed(fields))]
         plant(terms, fields)
         vocabulary.objects.bulk_create(terms)
         relation = next(name for name, model in builders.SERVICE_TERMS.values() if model is vocabulary)

@@ -12,7 +12,7 @@ from django.db import connection
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.formats import date_format
 from wagtail.models import Page, Site
 from wagtail.test.utils import WagtailPageTestCase
@@ -462,8 +462,8 @@ def test_the_results_for_the_filter_script_carry_their_page_links(client, direct
 
 
 def test_the_range_of_members_is_translated(client, directory, five_members):
-    with translation.override("fr"):
-        response = client.get(directory.url, {"page": 2})
+    # No French tree yet: the French address shows the original pages in a French interface.
+    response = client.get("/fr" + directory.url, {"page": 2})
     assert "Affichage de 3 à 4 sur 5 membres" in response.content.decode()
     assert set(page_links(response)) == {"Précédente", "Page 1", "Page 2", "Page 3", "Suivante"}
 

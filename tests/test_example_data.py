@@ -7,12 +7,19 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
-from wagtail.models import Site
+from wagtail.models import Locale, Site
 
 from intranet.management.commands.load_example_data import CONTACT_POINTS, DEMO_PASSWORD
 from intranet.models import HomePage
 from vse_referrals import permissions
-from vse_referrals.models import ContactPoint, MemberDirectoryPage, Organisation, ReferralCase, Status
+from vse_referrals.models import (
+    ContactPoint,
+    MemberDirectoryPage,
+    MemberOrganisationPage,
+    Organisation,
+    ReferralCase,
+    Status,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -62,10 +69,23 @@ def test_loads_organisations_accounts_and_designations(capsys):
     assert user_model.objects.get(username="admin").is_superuser
     editor = user_model.objects.get(username="editor")
     assert set(editor.groups.values_list("name", flat=True)) == {"Editors", "Moderators"}  # edits and publishes
-    directory = MemberDirectoryPage.objects.get()
+    directory = MemberDirectoryPage.objects.get(locale=Locale.get_default())
     assert directory.permissions_for_user(editor).can_publish_subpage()
     assert DEMO_PASSWORD in output and "poc.us" in output
     assert isinstance(Site.objects.get(is_default_site=True).root_page.specific, HomePage)
+
+
+def test_the_demo_directory_is_in_french_and_spanish_partly_translated(capsys, client):
+    load(capsys)
+    english = MemberDirectoryPage.objects.get(locale=Locale.get_default())
+    for code, title in (("fr", "Trouver une aide aux victimes"), ("es", "Encontrar apoyo a las víctimas")):
+        directory = english.get_translation(Locale.objects.get(language_code=code))
+        assert directory.title == title and directory.url == f"/{code}{english.url}"
+        profiles = MemberOrganisationPage.objects.child_of(directory).live()
+        assert profiles.count() == MemberOrganisationPage.objects.child_of(english).live().count()
+        translated = profiles.filter(alias_of__isnull=True)
+        assert 0 < translated.count() < profiles.count()  # some left untranslated, to show the fallback
+        assert client.get(directory.url).status_code == 200
 
 
 def test_demo_referrals_cover_every_status_and_a_purged_case(capsys):

@@ -17,6 +17,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
+from wagtail.users.models import UserProfile
 
 from vse_referrals import conf, notifications, workflow
 from vse_referrals.models import CaseEvent, EventKind, Notification, Outcome, Priority, ReferralCase, Status
@@ -403,3 +406,44 @@ def test_a_rolled_back_transition_sends_nothing(org_a, org_b):
     assert mail.outbox == []
     assert ReferralCase.objects.get(pk=case.pk).status == Status.REQUESTED
     assert not Notification.objects.filter(kind=EventKind.ACCEPTED).exists()
+
+
+# Language ---------------------------------------------------------------------------------------
+
+
+def speaks(user, language):
+    profile = UserProfile.get_for_user(user)
+    profile.preferred_language = language
+    profile.save()
+
+
+def test_each_email_is_written_in_its_recipients_language_not_the_senders(
+    sender, receiver, receiver_deputy, committed, org_a, org_b
+):
+    draft = builders.make_case(org_a, org_b, created_by=sender, priority=Priority.STAT)
+    speaks(sender, "es")
+    speaks(receiver, "fr")
+    speaks(receiver_deputy, "de")
+    with committed(), translation.override("es"):  # the sender's request is in Spanish
+        act(draft, "send", sender)
+    emails = {message.to[0]: message for message in mail.outbox}
+    assert set(emails) == {receiver.email, receiver_deputy.email}
+    for user, language in ((receiver, "fr"), (receiver_deputy, "de")):
+        with translation.override(language):
+            headline = str(notifications.HEADLINES["sent"] % {"sender": org_a})
+            priority = str(Priority.STAT.label)
+            greeting = gettext("Hello %(recipient_name)s,") % {"recipient_name": user.get_full_name()}
+        with translation.override("en"):
+            assert headline != str(notifications.HEADLINES["sent"] % {"sender": org_a}), "no catalogue entry"
+        message = emails[user.email]
+        assert headline in message.subject and priority in message.subject
+        assert greeting in message.body and headline in message.body and priority in message.body
+
+
+def test_a_recipient_without_a_preference_gets_the_sites_language(draft, sender, receiver, committed, org_a):
+    speaks(sender, "fr")
+    with committed(), translation.override("fr"):
+        act(draft, "send", sender)
+    (message,) = [message for message in mail.outbox if message.to == [receiver.email]]
+    with translation.override("en"):
+        assert str(notifications.HEADLINES["sent"] % {"sender": org_a}) in message.subject

@@ -53,6 +53,7 @@ class StaleProfilesPanel(Component):
         editable = PagePermissionPolicy().instances_user_has_permission_for(user, "change")
         stale = (
             MemberOrganisationPage.objects.filter(pk__in=editable.values("pk"))
+            .originals()
             .stale()
             .order_by("last_verified", "title")
         )

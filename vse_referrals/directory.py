@@ -29,7 +29,8 @@ SERVICE_RELATIONS = ("assistance_forms", "victim_types", "access_channels", "lan
 
 
 class TermChoiceField(forms.ModelChoiceField):
-    """A vocabulary term chosen by its stable code, so URLs stay readable and shareable."""
+    """A vocabulary term chosen by its stable code, so URLs stay readable and shareable (the same
+    link in every language: a term's translations share its code)."""
 
     default_error_messages = {
         "invalid_choice": _("This value is not in the list (it may come from an old link): it was left out."),
@@ -46,26 +47,33 @@ class DirectoryFilterForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": _("No member works in “%(value)s”: showing every country.")},
     )
-    victim_type = TermChoiceField(VictimType.objects.all(), label=_("Type of victim"), empty_label=_("All victims"))
-    assistance = TermChoiceField(AssistanceForm.objects.all(), label=_("Kind of help"), empty_label=_("Any help"))
-    access = TermChoiceField(AccessChannel.objects.all(), label=_("How to get help"), empty_label=_("Any way"))
+    # One choice per term (its original), labelled in the active language (see __init__).
+    victim_type = TermChoiceField(
+        VictimType.objects.originals(), label=_("Type of victim"), empty_label=_("All victims")
+    )
+    assistance = TermChoiceField(AssistanceForm.objects.originals(), label=_("Kind of help"), empty_label=_("Any help"))
+    access = TermChoiceField(AccessChannel.objects.originals(), label=_("How to get help"), empty_label=_("Any way"))
     language = TermChoiceField(
         Language.objects.filter(memberservice__isnull=False).distinct(),
         label=_("Language"),
         empty_label=_("Any language"),
     )
     accessibility = TermChoiceField(
-        AccessibilityFeature.objects.all(), label=_("Accessibility"), empty_label=_("No requirement")
+        AccessibilityFeature.objects.originals(), label=_("Accessibility"), empty_label=_("No requirement")
     )
     open_24_7 = forms.BooleanField(label=_("Open 24/7"), required=False)
 
     def __init__(self, *args, pages, area_codes=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.pages = pages  # the directory's member pages, which the keyword searches
-        names = dict(countries) | dict(Region.choices)
-        choices = sorted(((code, str(names.get(code, code))) for code in area_codes), key=lambda item: item[1])
+        for name in self.VOCABULARY_FIELDS:
+            # Labelled in the request's language: the terms' translations are read for each form.
+            self.fields[name].queryset = self.fields[name].queryset.model.objects.originals()
+        names = area_names()
+        choices = sorted(((code, names.get(code, code)) for code in area_codes), key=lambda item: item[1])
         self.fields["country"].choices = [("", _("All countries")), *choices]
 
+    VOCABULARY_FIELDS = ("victim_type", "assistance", "access", "accessibility")
     # Asked less often: folded under "More filters" (open when one of them is set).
     MORE = ("access", "accessibility", "open_24_7")
 
@@ -88,6 +96,11 @@ class DirectoryFilterForm(forms.Form):
         list and the map both filter by it, and not ranked (ranking every match costs more than the search)."""
         found = self.pages.search(self.cleaned_data["q"], operator="and", order_by_relevance=False)
         return [page.pk for page in found]
+
+
+def area_names():
+    """Names of the map's areas in the active language: django-countries' and the UK nations'."""
+    return {code: str(name) for code, name in [*countries, *Region.choices]}
 
 
 def member_pages(directory):
@@ -132,7 +145,8 @@ def apply_filters(directory, form, *, ignore=()):
         ("accessibility", "accessibility"),
     ):
         if values.get(name):
-            services = services.filter(**{relation: values[name]})
+            # By code: a translated profile's services may link the terms' translations.
+            services = services.filter(**{f"{relation}__code": values[name].code})
     if values.get("open_24_7"):
         services = services.filter(open_24_7=True)
     return services.distinct()
@@ -203,7 +217,7 @@ def directory_context(directory, request):
             map_counts(directory, form),
             selected=selected,
             link=link,
-            labels=dict(countries) | dict(Region.choices),
+            labels=area_names(),
             tiles=tiles,
         ),
         "map_attribution": ATTRIBUTION,

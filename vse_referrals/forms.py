@@ -313,6 +313,10 @@ class ReferralForm(forms.ModelForm):
         for name in self.required_to_send:
             if not isinstance(self.fields[name].widget, forms.CheckboxSelectMultiple):  # a group, not a control
                 self.fields[name].widget.attrs["aria-required"] = "true"
+        for field in self.fields.values():
+            if isinstance(field.widget, (forms.TextInput, forms.Textarea)):
+                # Typed in any script: the browser follows the text's direction (Arabic, Hebrew...).
+                field.widget.attrs.setdefault("dir", "auto")
 
     def sections(self):
         """(anchor, title, bound fields, error count) for each section, in the form's order."""
@@ -353,7 +357,7 @@ class ReferralForm(forms.ModelForm):
 
 
 class TransitionForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"}))
     outcome = forms.ChoiceField(label=_("Outcome"), required=False, choices=[("", "---------"), *Outcome.choices])
 
 

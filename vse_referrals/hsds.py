@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.core.paginator import EmptyPage, Paginator
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from wagtail.rich_text import get_text_for_indexing
 
 HSDS_VERSION = "3.0"
@@ -32,7 +33,7 @@ class Taxonomy:
     """One of VSE's vocabularies published as an HSDS taxonomy; `key` is part of every derived id."""
 
     key: str
-    name: str
+    name: str  # names and descriptions are lazy: the API answers in the page's language
     description: str
     relation: str = ""  # the MemberService many-to-many holding the terms, if any
 
@@ -40,24 +41,26 @@ class Taxonomy:
 VOCABULARY_TAXONOMIES = (
     Taxonomy(
         "assistance-forms",
-        "VSE forms of assistance",
-        "Forms of assistance and support a service provides.",
+        _("VSE forms of assistance"),
+        _("Forms of assistance and support a service provides."),
         "assistance_forms",
     ),
-    Taxonomy("victim-types", "VSE types of victims", "Types of victims a service supports.", "victim_types"),
+    Taxonomy("victim-types", _("VSE types of victims"), _("Types of victims a service supports."), "victim_types"),
     Taxonomy(
         "outreach-channels",
-        "VSE outreach channels",
-        "How victims are informed about a service.",
+        _("VSE outreach channels"),
+        _("How victims are informed about a service."),
         "outreach_channels",
     ),
-    Taxonomy("access-channels", "VSE access channels", "Ways victims can get assistance.", "access_channels"),
-    Taxonomy("funding-sources", "VSE funding sources", "How a service is financed.", "funding_sources"),
-    Taxonomy("accessibility", "VSE accessibility features", "Accessibility features of a service.", "accessibility"),
+    Taxonomy("access-channels", _("VSE access channels"), _("Ways victims can get assistance."), "access_channels"),
+    Taxonomy("funding-sources", _("VSE funding sources"), _("How a service is financed."), "funding_sources"),
+    Taxonomy(
+        "accessibility", _("VSE accessibility features"), _("Accessibility features of a service."), "accessibility"
+    ),
 )
-CAPACITY = Taxonomy("capacity", "VSE capacity", "Whether a service can take on new victims.")
-STAFFING = Taxonomy("staffing", "VSE staffing", "Paid staff and volunteers of a service and their training.")
-STAFFING_TERMS = (("paid-staff", "Paid staff", "paid_staff"), ("volunteers", "Volunteers", "volunteers"))
+CAPACITY = Taxonomy("capacity", _("VSE capacity"), _("Whether a service can take on new victims."))
+STAFFING = Taxonomy("staffing", _("VSE staffing"), _("Paid staff and volunteers of a service and their training."))
+STAFFING_TERMS = (("paid-staff", _("Paid staff"), "paid_staff"), ("volunteers", _("Volunteers"), "volunteers"))
 
 
 def derived_id(*parts):
@@ -80,18 +83,19 @@ def api_root():
 def taxonomy(vocabulary):
     return {
         "id": derived_id("taxonomy", vocabulary.key),
-        "name": vocabulary.name,
-        "description": vocabulary.description,
+        "name": str(vocabulary.name),
+        "description": str(vocabulary.description),
     }
 
 
 def taxonomy_term(vocabulary, code, name, description=""):
+    name = str(name)
     return {
         "id": derived_id("taxonomy", vocabulary.key, code),
         "code": code,
         "name": name,
         "description": description or name,
-        "taxonomy": vocabulary.name,
+        "taxonomy": str(vocabulary.name),
         "taxonomy_id": derived_id("taxonomy", vocabulary.key),
         "taxonomy_detail": taxonomy(vocabulary),
     }
@@ -113,7 +117,9 @@ def attribute(link_id, vocabulary, term, value=""):
 
 def vocabulary_attributes(service):
     return [
-        attribute(service.hsds_id, vocabulary, taxonomy_term(vocabulary, term.code, term.name, term.description))
+        attribute(
+            service.hsds_id, vocabulary, taxonomy_term(vocabulary, term.code, term.local_name, term.local_description)
+        )
         for vocabulary in VOCABULARY_TAXONOMIES
         for term in getattr(service, vocabulary.relation).all()
     ]
@@ -153,9 +159,10 @@ def service_attributes(service):
 
 
 def language(entry, **owner):
-    """An HSDS language (ISO 639 code) of the one object named in `owner`, e.g. service_id=..."""
+    """An HSDS language (ISO 639 code) of the one object named in `owner`, e.g. service_id=..., named
+    in the active language (Django's own language names and catalogues, see `Language`)."""
     (owner_id,) = owner.values()
-    return {"id": derived_id("language", owner_id, entry.code), **owner, "name": entry.name, "code": entry.code}
+    return {"id": derived_id("language", owner_id, entry.code), **owner, "name": str(entry), "code": entry.code}
 
 
 def helpline_description(helpline):
@@ -324,7 +331,7 @@ def service_at_location(service_id, location_):
 
 def funding(service):
     service_id = str(service.hsds_id)
-    sources = [(source.code, source.name) for source in service.funding_sources.all()]
+    sources = [(source.code, source.local_name) for source in service.funding_sources.all()]
     if service.funding_notes:
         sources.append(("notes", service.funding_notes))
     return [

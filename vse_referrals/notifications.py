@@ -177,24 +177,25 @@ def render_notification(notification):
         return render_account_notice(notification)
     case = notification.case
     clock, deadline = case.active_deadline()
-    context = {
-        "kind": notification.kind,
-        "headline": HEADLINES[notification.kind]
-        % {
+    # Everything worded, the headline and the choices' labels included, in the recipient's language.
+    with as_recipient_prefers(notification.recipient):
+        context = {
+            "kind": notification.kind,
+            "headline": HEADLINES[notification.kind]
+            % {
+                "sender": case.sending_organisation,
+                "receiver": case.receiving_organisation,
+            },
+            "reference": case.reference,
             "sender": case.sending_organisation,
             "receiver": case.receiving_organisation,
-        },
-        "reference": case.reference,
-        "sender": case.sending_organisation,
-        "receiver": case.receiving_organisation,
-        "priority": case.get_priority_display(),
-        "status": case.get_status_display(),
-        "clock": clock,
-        "deadline": deadline,
-        "url": absolute_case_url(case),
-        "recipient_name": notification.recipient.get_full_name() or notification.recipient.get_username(),
-    }
-    with as_recipient_prefers(notification.recipient):
+            "priority": case.get_priority_display(),
+            "status": case.get_status_display(),
+            "clock": clock,
+            "deadline": deadline,
+            "url": absolute_case_url(case),
+            "recipient_name": notification.recipient.get_full_name() or notification.recipient.get_username(),
+        }
         subject = render_to_string("vse_referrals/emails/notification_subject.txt", context).strip()
         body = render_to_string("vse_referrals/emails/notification.txt", context)
     return " ".join(subject.split()), body

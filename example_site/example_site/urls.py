@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
@@ -20,4 +21,6 @@ if settings.DEBUG:
     urlpatterns += staticfiles_urlpatterns()
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-urlpatterns += [path("", include(wagtail_urls))]
+# vse_referrals: the public directory in each content language, at /fr/..., /es/... (English, the
+# default, unprefixed); the admin above stays at one address in every language.
+urlpatterns += i18n_patterns(path("", include(wagtail_urls)), prefix_default_language=False)

@@ -104,11 +104,12 @@ def load(home):
         )
     )
     rng = random.Random(2026)  # the same demo directory every time
-    terms = {model: {term.code: term for term in model.objects.all()} for model in (AssistanceForm, VictimType)}
-    access = list(AccessChannel.objects.all())
-    outreach = list(OutreachChannel.objects.all())
-    funding = list(FundingSource.objects.all())
-    accessibility = list(AccessibilityFeature.objects.all())
+    # Services link the terms in the default language; each language's page shows their translations.
+    terms = {model: {term.code: term for term in model.objects.originals()} for model in (AssistanceForm, VictimType)}
+    access = list(AccessChannel.objects.originals())
+    outreach = list(OutreachChannel.objects.originals())
+    funding = list(FundingSource.objects.originals())
+    accessibility = list(AccessibilityFeature.objects.originals())
     organisations = {organisation.name: organisation for organisation in Organisation.objects.all()}
     today = timezone.localdate()
     for index, (title, country, region, city, language_codes, eu_helpline) in enumerate(MEMBERS):

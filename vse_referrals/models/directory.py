@@ -10,20 +10,23 @@ import uuid
 from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import include, path
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin
+from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.fields import RichTextField
-from wagtail.models import Orderable, Page, PageManager
+from wagtail.models import Orderable, Page, PageManager, TranslatableMixin
 from wagtail.query import PageQuerySet
 from wagtail.search import index
+from wagtail_localize.fields import SynchronizedField
 
 from .. import conf
 from .organisations import CapacityStatus
@@ -39,6 +42,14 @@ def stale_cutoff():
 class MemberOrganisationPageQuerySet(PageQuerySet):
     def stale(self):
         return self.filter(models.Q(last_verified__isnull=True) | models.Q(last_verified__lt=stale_cutoff()))
+
+    def originals(self):
+        """One page per profile, for lists of profiles rather than of pages: its version in the
+        default language, or, for a profile written in another language only, that version.
+        Aliases and translations are the other languages' views of the same profile."""
+        default = models.Q(locale__language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
+        in_default = MemberOrganisationPage.objects.filter(default).values("translation_key")
+        return self.filter(alias_of__isnull=True).exclude(~default & models.Q(translation_key__in=in_default))
 
 
 CHECKBOXES = forms.CheckboxSelectMultiple
@@ -56,12 +67,44 @@ class Region(models.TextChoices):
 
 
 class PublicPageMixin:
-    """What every public directory page offers: the quick exit."""
+    """What every public directory page offers: the quick exit, the page in the other languages it
+    is published in, and whether it is shown in its original language for want of a translation."""
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["quick_exit_url"] = conf.get("QUICK_EXIT_URL")
+        context["language_links"] = self.language_links(request)
+        context["original_language"] = self.original_language()
         return context
+
+    def language_links(self, request):
+        """This page in each language it is live in, named in that language (Django's LANG_INFO),
+        keeping the query string: the directory's filters are codes, the same in every language."""
+        query = f"?{request.GET.urlencode()}" if request.GET else ""
+        pages = self.get_translations(inclusive=True).live().public().select_related("locale")
+        links = [
+            {
+                "code": page.locale.language_code,
+                "name": translation.get_language_info(page.locale.language_code)["name_local"],
+                "url": page.get_url(request) + query,
+                "current": page.pk == self.pk,
+            }
+            for page in pages.order_by("locale__language_code")
+        ]
+        return links if len(links) > 1 else []
+
+    def original_language(self):
+        """The language of the content shown, when this page is a not-yet-translated stand-in (an
+        alias wagtail-localize keeps in another language's tree) of a page in another language."""
+        if not self.alias_of_id:
+            return None
+        original = Page.objects.select_related("locale").only("locale__language_code").get(pk=self.alias_of_id)
+        if original.locale_id == self.locale_id:
+            return None
+        return {
+            "code": original.locale.language_code,
+            "name": translation.get_language_info(original.locale.language_code)["name_translated"],
+        }
 
 
 class MemberDirectoryPage(PublicPageMixin, RoutablePageMixin, Page):
@@ -90,14 +133,15 @@ class MemberDirectoryPage(PublicPageMixin, RoutablePageMixin, Page):
 
 
 class MemberOrganisationPage(PublicPageMixin, Page):
-    hsds_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organisation = models.OneToOneField(
+    hsds_id = models.UUIDField(default=uuid.uuid4, db_index=True, editable=False)
+    # One profile per organisation, in as many languages as it is translated into (see `clean`).
+    organisation = models.ForeignKey(
         "vse_referrals.Organisation",
         verbose_name=_("organisation in the referral system"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
-        related_name="directory_page",
+        related_name="directory_pages",
         help_text=_("Link the profile to its referral-system organisation so points of contact can refer to it."),
     )
     objects = PageManager.from_queryset(MemberOrganisationPageQuerySet)()
@@ -158,6 +202,13 @@ class MemberOrganisationPage(PublicPageMixin, Page):
 
     def clean(self):
         super().clean()
+        if (
+            self.organisation_id
+            and MemberOrganisationPage.objects.filter(organisation=self.organisation_id)
+            .exclude(translation_key=self.translation_key)
+            .exists()
+        ):
+            raise ValidationError({"organisation": _("This organisation already has a profile in the directory.")})
         if self.slug in MemberDirectoryPage.reserved_slugs():
             raise ValidationError(
                 {
@@ -170,6 +221,22 @@ class MemberOrganisationPage(PublicPageMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         context["public_locations"] = self.public_locations()
         return context
+
+    def copy(self, *args, reset_translation_key=True, update_attrs=None, process_child_object=None, **kwargs):
+        """A translation (or an alias in another language's tree) keeps the HSDS ids: the API of each
+        language serves the same records. A plain copy is another member: new ids throughout."""
+        if reset_translation_key:
+            update_attrs = {**(update_attrs or {}), "hsds_id": uuid.uuid4()}
+            process_child_object = _with_new_hsds_id(process_child_object)
+        return super().copy(
+            *args,
+            reset_translation_key=reset_translation_key,
+            update_attrs=update_attrs,
+            process_child_object=process_child_object,
+            **kwargs,
+        )
+
+    copy.alters_data = True
 
     @property
     def is_stale(self):
@@ -191,11 +258,23 @@ class MemberOrganisationPage(PublicPageMixin, Page):
         return [view for view in (location.public_view() for location in self.locations.all()) if view]
 
 
-class MemberService(ClusterableModel, Orderable):
+def _with_new_hsds_id(process_child_object):
+    """Wagtail's copy hook for child objects (services, locations...), giving each a new HSDS id."""
+
+    def process(original_page, page_copy, child_relation, child_object):
+        if hasattr(child_object, "hsds_id"):
+            child_object.hsds_id = uuid.uuid4()
+        if process_child_object:
+            process_child_object(original_page, page_copy, child_relation, child_object)
+
+    return process
+
+
+class MemberService(TranslatableMixin, ClusterableModel, Orderable):
     """A service and the seven dimensions VSE maps for each (DESIGN.md section 1)."""
 
     page = ParentalKey(MemberOrganisationPage, on_delete=models.CASCADE, related_name="services")
-    hsds_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    hsds_id = models.UUIDField(default=uuid.uuid4, db_index=True, editable=False)
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     # 1. Forms of assistance and support.
@@ -253,7 +332,8 @@ class MemberService(ClusterableModel, Orderable):
         FieldPanel("eligibility"),
     ]
 
-    class Meta(Orderable.Meta):
+    # Translatable: wagtail-localize translates the texts of a profile's inline objects only then.
+    class Meta(TranslatableMixin.Meta, Orderable.Meta):
         verbose_name = _("service")
         verbose_name_plural = _("services")
 
@@ -261,7 +341,7 @@ class MemberService(ClusterableModel, Orderable):
         return self.name
 
 
-class MemberHelpline(ClusterableModel, Orderable):
+class MemberHelpline(TranslatableMixin, ClusterableModel, Orderable):
     page = ParentalKey(MemberOrganisationPage, on_delete=models.CASCADE, related_name="helplines")
     label = models.CharField(_("label"), max_length=120, help_text=_("For example: National helpline for victims."))
     number = models.CharField(_("number"), max_length=40, help_text=_("As dialled in the country, e.g. 116 006."))
@@ -270,6 +350,9 @@ class MemberHelpline(ClusterableModel, Orderable):
     hours = models.CharField(_("opening hours"), max_length=200, blank=True)
     languages = ParentalManyToManyField("vse_referrals.Language", verbose_name=_("languages"), blank=True)
 
+    # A number is dialled the same in every language: copied to the translations, never translated.
+    override_translatable_fields = [SynchronizedField("number")]
+
     panels = [
         FieldRowPanel([FieldPanel("label"), FieldPanel("number")]),
         FieldRowPanel([FieldPanel("free"), FieldPanel("open_24_7")]),
@@ -277,7 +360,7 @@ class MemberHelpline(ClusterableModel, Orderable):
         FieldPanel("languages", widget=LANGUAGE_CHECKBOXES),
     ]
 
-    class Meta(Orderable.Meta):
+    class Meta(TranslatableMixin.Meta, Orderable.Meta):
         verbose_name = _("helpline")
         verbose_name_plural = _("helplines")
 
@@ -301,9 +384,9 @@ class LocationVisibility(models.TextChoices):
     HIDDEN = "hidden", _("Hidden (e.g. a shelter): never published")
 
 
-class MemberLocation(Orderable):
+class MemberLocation(TranslatableMixin, Orderable):
     page = ParentalKey(MemberOrganisationPage, on_delete=models.CASCADE, related_name="locations")
-    hsds_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    hsds_id = models.UUIDField(default=uuid.uuid4, db_index=True, editable=False)
     name = models.CharField(_("name"), max_length=200)
     address = models.CharField(_("street address"), max_length=255, blank=True)
     postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
@@ -319,7 +402,15 @@ class MemberLocation(Orderable):
         help_text=_("Shelters and safe houses must stay hidden: their address never reaches a page or an export."),
     )
 
-    class Meta(Orderable.Meta):
+    # Only the name is translated. The address is copied as it is: an address is not translated,
+    # and a hidden shelter's never enters wagtail-localize's strings, PO files or translation memory.
+    override_translatable_fields = [
+        SynchronizedField("address"),
+        SynchronizedField("postal_code"),
+        SynchronizedField("city"),
+    ]
+
+    class Meta(TranslatableMixin.Meta, Orderable.Meta):
         verbose_name = _("location")
         verbose_name_plural = _("locations")
 

@@ -133,7 +133,12 @@ class DirectoryServicesReportView(ReportView):
 
     def get_queryset(self):
         return (
-            MemberService.objects.filter(page__in=editable_member_pages(self.request.user).values("pk"))
+            # One row per service, not one per language it is translated into.
+            MemberService.objects.filter(
+                page__in=MemberOrganisationPage.objects.filter(
+                    pk__in=editable_member_pages(self.request.user).values("pk")
+                ).originals()
+            )
             .select_related("page__organisation")
             .prefetch_related(
                 "assistance_forms",

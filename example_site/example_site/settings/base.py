@@ -23,6 +23,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",  # vse_referrals: authenticator apps
     "django_otp.plugins.otp_static",  # vse_referrals: backup codes
     "csp",  # vse_referrals: Content-Security-Policy (django-csp)
+    "wagtail_localize",  # vse_referrals: editors translate member profiles and vocabularies
+    "wagtail_localize.locales",  # ...and manage the directory's languages (replaces wagtail.locales)
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.routable_page",
@@ -126,7 +128,23 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English"), ("fr", "Français"), ("de", "Deutsch")]
+# vse_referrals: the languages the app's catalogues ship in. Each is named by Django's LANG_INFO
+# (get_language_info), in its own language, wherever a page lists them.
+LANGUAGES = [
+    ("en", "English"),
+    ("fr", "French"),
+    ("de", "German"),
+    ("es", "Spanish"),
+    ("it", "Italian"),
+    ("pt", "Portuguese"),
+    ("nl", "Dutch"),
+    ("pl", "Polish"),
+]
+# vse_referrals: a point of contact chooses their admin language (and so their e-mails' language)...
+WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
+# ...and the directory's pages and vocabularies are translated into these (public URLs /fr/, /es/...).
+WAGTAIL_I18N_ENABLED = True
+WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 TIME_ZONE = "Europe/Brussels"
 USE_I18N = True
 USE_TZ = True

@@ -14,7 +14,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 from wagtail.models import Page, Site
 
-from intranet import demo_directory, demo_referrals, demo_statistics
+from intranet import demo_directory, demo_referrals, demo_statistics, demo_translations
 from intranet.models import HomePage
 from vse_referrals import designations
 from vse_referrals.models import ContactPoint, Language, Organisation
@@ -55,11 +55,15 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         # The demo's own notifications are not printed: they would bury the accounts below.
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
-            referrals, profiles = self.load()
+            referrals, profiles, languages = self.load()
         if referrals:
             self.stdout.write(f"Created {referrals} demo referrals.")
         if profiles:
             self.stdout.write(f"Created a member directory of {profiles} demo profiles at /find-support/.")
+        for code in languages:
+            self.stdout.write(
+                f"Translated the directory into {code}: /{code}/find-support/ (some profiles left untranslated)."
+            )
         self.print_accounts()
 
     @transaction.atomic
@@ -86,7 +90,8 @@ class Command(BaseCommand):
         referrals = demo_referrals.load(by_country, primaries)
         if referrals:  # a first load: a year of history for the statistics' charts
             referrals += demo_statistics.load(by_country)
-        return referrals, demo_directory.load(home)
+        profiles = demo_directory.load(home)
+        return referrals, profiles, demo_translations.load()
 
     def set_up_home_page(self):
         site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
