@@ -12,7 +12,9 @@ import vse_referrals
 
 LOCALE = Path(vse_referrals.__file__).parent / "locale"
 # English is the source language: its catalogue lists the strings and translates none of them.
-LANGUAGES = sorted(path.parent.parent.name for path in LOCALE.glob("*/LC_MESSAGES/django.po") if path.parent.parent.name != "en")
+LANGUAGES = sorted(
+    path.parent.parent.name for path in LOCALE.glob("*/LC_MESSAGES/django.po") if path.parent.parent.name != "en"
+)
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w*\}")
 
 
