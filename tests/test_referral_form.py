@@ -7,9 +7,12 @@ to its control, the sections can be jumped to, the safety answers distinguish "n
 
 import pytest
 from bs4 import BeautifulSoup
+from django.conf import settings
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
+from wagtail.coreutils import get_supported_content_language_variant
+from wagtail.models import Locale
 
 from vse_referrals import presentation, workflow
 from vse_referrals.forms import REFERRAL_SECTIONS
@@ -151,6 +154,9 @@ def test_migration_0015_keeps_yes_and_reads_an_unticked_box_as_not_stated():
     executor.migrate(before)
     old_cases = executor.loader.project_state(before).apps.get_model("vse_referrals", "ReferralCase").objects
     assert dict(old_cases.values_list("pk", "safe_to_call").order_by()) == {ticked.pk: True, unticked.pk: False}
+    # Forward to the latest again: migration 0016 gives existing rows the default locale, which an
+    # earlier test's flush may have removed (Wagtail's own migration created it once).
+    Locale.objects.get_or_create(language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes("vse_referrals"))
 
