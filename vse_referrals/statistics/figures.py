@@ -19,6 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import connections
 from django.db.models import (
     Aggregate,
@@ -123,15 +124,12 @@ class Hours(Func):
     output_field = FloatField()
 
 
-class PercentileCont(Aggregate):
-    """PostgreSQL's `percentile_cont`: the `fraction` percentile, interpolated (as `percentile`)."""
+class Percentiles(Aggregate):
+    """PostgreSQL's `percentile_cont` of the values at the median and the 90th percentile, from one
+    sort: [median, p90], interpolated as `percentile` does."""
 
-    function = "percentile_cont"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-    def __init__(self, expression, fraction, **extra):
-        super().__init__(expression, fraction=float(fraction), **extra)
+    template = f"percentile_cont(ARRAY[0.5, {PERCENTILE_90}]) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = ArrayField(FloatField())
 
 
 @dataclass(frozen=True)
@@ -164,15 +162,12 @@ def _answer_times_in_database(answered):
     }
     aggregates = {}
     for name, duration in durations.items():
-        aggregates |= {
-            f"{name}_count": Count(duration),
-            f"{name}_median": PercentileCont(duration, 0.5),
-            f"{name}_p90": PercentileCont(duration, PERCENTILE_90),
-        }
+        aggregates |= {f"{name}_count": Count(duration), f"{name}_percentiles": Percentiles(duration)}
 
     def times(group):
         return {
-            name: Times(group[f"{name}_count"], group[f"{name}_median"], group[f"{name}_p90"]) for name in durations
+            name: Times(group[f"{name}_count"], *(group[f"{name}_percentiles"] or (None, None)))
+            for name in durations
         }
 
     members = answered.values("receiving_organisation").annotate(**aggregates)
