@@ -120,7 +120,8 @@ class Scope:
 class Hours(Func):
     """PostgreSQL: an interval in hours, as a float (as `hours` gives in Python)."""
 
-    template = "EXTRACT(EPOCH FROM %(expressions)s)::float8 / 3600"
+    # date_part gives a float8 directly; EXTRACT gives a numeric, much slower to sort.
+    template = "date_part('epoch', %(expressions)s) / 3600"
     output_field = FloatField()
 
 
