@@ -32,16 +32,13 @@ BAR_MARK = (
     'height="{height}"></rect><text class="vse-chart__value" x="{label_x}" y="{label_y}">{text}</text></g>'
 )
 ROW_LABEL = '<text class="vse-chart__label" x="{x}" y="{y}" text-anchor="end"><title>{title}</title>{text}</text>'
-COLUMN_LABEL = (
-    '<text class="vse-chart__label" x="{x}" y="30" text-anchor="middle"><title>{title}</title>{text}</text>'
-)
+COLUMN_LABEL = '<text class="vse-chart__label" x="{x}" y="30" text-anchor="middle"><title>{title}</title>{text}</text>'
 CELL_MARK = (
     '<g><title>{title}</title><rect class="{class}" x="{x}" y="{y}" width="{size}" height="{size}"></rect>'
     '{shade}<text class="{text_class}" x="{middle_x}" y="{middle_y}" text-anchor="middle">{text}</text></g>'
 )
 CELL_SHADE = (
-    '<rect class="vse-chart__bar vse-chart__bar--first" x="{}" y="{}" width="{}" height="{}" '
-    'fill-opacity="{}"></rect>'
+    '<rect class="vse-chart__bar vse-chart__bar--first" x="{}" y="{}" width="{}" height="{}" fill-opacity="{}"></rect>'
 )
 
 

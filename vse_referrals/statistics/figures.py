@@ -167,8 +167,7 @@ def _answer_times_in_database(answered):
 
     def times(group):
         return {
-            name: Times(group[f"{name}_count"], *(group[f"{name}_percentiles"] or (None, None)))
-            for name in durations
+            name: Times(group[f"{name}_count"], *(group[f"{name}_percentiles"] or (None, None))) for name in durations
         }
 
     members = answered.values("receiving_organisation").annotate(**aggregates)
