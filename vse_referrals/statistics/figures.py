@@ -116,6 +116,10 @@ class Scope:
             return None
         return Q(sending_organisation=self.organisation) | Q(receiving_organisation=self.organisation)
 
+    def includes(self, sender, receiver):
+        """Whether a referral from `sender` to `receiver` (organisation ids) counts: `condition`."""
+        return self.organisation is None or self.organisation.pk in (sender, receiver)
+
 
 class Hours(Func):
     """PostgreSQL: an interval in hours, as a float (as `hours` gives in Python)."""
@@ -289,15 +293,32 @@ class Report:
 
     # Cross-border flows ----------------------------------------------------------------------
 
-    def flows(self):
-        groups = list(
-            self.cases.values(
-                sender=F("sending_organisation__country"), receiver=F("receiving_organisation__country")
-            ).annotate(**self._counts())
+    @cached_property
+    def pairs(self):
+        """The referrals of the period by pair of members (sender, receiver): how many, how many
+        answered in time and how many were due. The flows between countries and the members'
+        figures add them up, from this one query."""
+        in_time = Q(answered_at__isnull=False, answered_at__lte=F("respond_by"))
+        due = Q(answered_at__isnull=False) | Q(status_reason_code=ReasonCode.EXPIRED) | RESPOND_CLOCK.overdue(self.now)
+        return list(
+            self.cases.values("sending_organisation", "receiving_organisation").annotate(
+                received=Count(COUNTED), in_time=Count(COUNTED, filter=in_time), due=Count(COUNTED, filter=due)
+            )
         )
+
+    @cached_property
+    def organisations(self):
+        """{id: (name, country)} of every member organisation (a few dozen rows)."""
+        return {pk: (name, country) for pk, name, country in Organisation.objects.values_list("pk", "name", "country")}
+
+    def flows(self):
         tables = []
         for scope in self.scopes:
-            cells = {(group["sender"], group["receiver"]): group[scope.key] for group in groups if group[scope.key]}
+            cells = defaultdict(int)
+            for pair in self.pairs:
+                sender, receiver = pair["sending_organisation"], pair["receiving_organisation"]
+                if scope.includes(sender, receiver):
+                    cells[self.organisations[sender][1], self.organisations[receiver][1]] += pair["received"]
             senders = sorted({sender for sender, _receiver in cells}, key=countries.name)
             receivers = sorted({receiver for _sender, receiver in cells}, key=countries.name)
             columns = [(code, countries.name(code)) for code in receivers] + [("total", gettext("Total sent"))]
@@ -333,14 +354,11 @@ class Report:
     # Answer times per receiving member -------------------------------------------------------
 
     def members(self):
-        in_time = Q(answered_at__isnull=False, answered_at__lte=F("respond_by"))
-        due = Q(answered_at__isnull=False) | Q(status_reason_code=ReasonCode.EXPIRED) | RESPOND_CLOCK.overdue(self.now)
-        received = {
-            group["receiving_organisation"]: group
-            for group in self.cases.values("receiving_organisation").annotate(
-                received=Count(COUNTED), in_time=Count(COUNTED, filter=in_time), due=Count(COUNTED, filter=due)
-            )
-        }
+        empty = {"received": 0, "in_time": 0, "due": 0}
+        received = defaultdict(lambda: dict(empty))
+        for pair in self.pairs:
+            for key in empty:
+                received[pair["receiving_organisation"]][key] += pair[key]
         times = answer_times(self.cases)
         overdue = dict(
             ReferralCase.objects.overdue(self.now)
@@ -352,7 +370,7 @@ class Report:
         member_ids = set(received) | set(overdue)
         if self.member is not None:
             member_ids &= {self.member.pk}
-        names = dict(Organisation.objects.filter(pk__in=member_ids).values_list("pk", "name"))
+        names = {pk: self.organisations[pk][0] for pk in member_ids}
 
         no_times = {"answer": Times(), "contact": Times()}
 
@@ -374,7 +392,6 @@ class Report:
             }
             return Row(label, cells, key=key)
 
-        empty = {"received": 0, "in_time": 0, "due": 0}
         rows = [
             row(names[pk], received.get(pk, empty), times.get(pk, no_times), overdue.get(pk, 0), key=pk)
             for pk in sorted(member_ids, key=lambda pk: names[pk])
