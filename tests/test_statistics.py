@@ -3,7 +3,7 @@
 
 import csv
 import io
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -125,6 +125,16 @@ def test_referrals_per_month(network):
         "April 2026": {"sent": 1, "accepted": 1, "declined": 0, "withdrawn": 0, "expired": 0, "completed": 1},
         "Whole period": {"sent": 10, "accepted": 5, "declined": 1, "withdrawn": 1, "expired": 1, "completed": 4},
     }
+
+
+def test_a_referral_counts_in_the_local_month_it_was_sent(org_a, org_b):
+    # Brussels is UTC+2 from 29 March: 31 March 21:59 UTC is still March there, 22:00 UTC is
+    # midnight, 1 April; 30 April 21:59 UTC is the last minute of April.
+    for sent in (datetime(2026, 3, 31, 21, 59), datetime(2026, 3, 31, 22), datetime(2026, 4, 30, 21, 59)):
+        builders.past_case(org_a, org_b, sent.replace(tzinfo=UTC), Status.REQUESTED)
+    monthly = figures(table(march_to_april(threshold=1).tables(), "monthly"))
+    sent = {row: values["sent"] for row, values in monthly.items()}
+    assert sent == {"March 2026": 1, "April 2026": 2, "Whole period": 3}
 
 
 def test_flow_matrix(network):

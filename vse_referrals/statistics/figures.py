@@ -24,6 +24,7 @@ from django.db import connections
 from django.db.models import (
     Aggregate,
     BooleanField,
+    Case,
     Count,
     DurationField,
     ExpressionWrapper,
@@ -32,8 +33,9 @@ from django.db.models import (
     Func,
     Q,
     Sum,
+    Value,
+    When,
 )
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
@@ -248,17 +250,23 @@ class Report:
 
     def monthly(self):
         answered = ExpressionWrapper(Q(answered_at__isnull=False), output_field=BooleanField())
+        # The month sent, as its place in the period: compared with the months' ends (local
+        # midnights, as the period's bounds), cheaper than converting every date to local time.
+        ends = self.period.month_ends()
+        month = Case(
+            *(When(sent_at__lt=end, then=Value(index)) for index, end in enumerate(ends)), default=Value(len(ends))
+        )
         groups = (
-            self.cases.annotate(month=TruncMonth("sent_at"), answered=answered)
+            self.cases.annotate(month=month, answered=answered)
             .values("month", "status", "status_reason_code", "answered")
             .annotate(**self._counts())
         )
+        months = list(self.period.months())
         counts = {scope.key: defaultdict(int) for scope in self.scopes}
         for group in groups:
-            month = timezone.localtime(group["month"]).date() if timezone.is_aware(group["month"]) else group["month"]
             for column in monthly_columns(group["status"], group["status_reason_code"], group["answered"]):
                 for scope in self.scopes:
-                    counts[scope.key][month.replace(day=1), column] += group[scope.key]
+                    counts[scope.key][months[group["month"]], column] += group[scope.key]
         tables = []
         for scope in self.scopes:
             rows = [
