@@ -223,6 +223,10 @@ def test_answer_times_in_the_database_and_in_python_agree(network, org_a, org_b)
                 assert worked_out[member][name].count == wanted.count
                 assert worked_out[member][name].median == pytest.approx(wanted.median)
                 assert worked_out[member][name].p90 == pytest.approx(wanted.p90)
+    # A point of contact's report shows only their own member's row beside the network's.
+    own = answer_times(cases, member=org_a)
+    assert own == {key: value for key, value in answer_times(cases).items() if key in (org_a.pk, None)}
+    assert own.keys() == {org_a.pk, None}
 
 
 # Suppression -----------------------------------------------------------------------------------

@@ -153,16 +153,19 @@ class Times:
         return cls(len(values), percentile(values, 0.5), percentile(values, PERCENTILE_90))
 
 
-def answer_times(cases):
-    """{receiving member, and None for the network: {"answer": Times, "contact": Times}} of the
-    answered `cases`: the time to the first answer and to the victim contacted, from sending."""
+def answer_times(cases, member=None):
+    """{receiving member (only `member`, if given), and None for the network: {"answer": Times,
+    "contact": Times}} of the answered `cases`: the time to the first answer and to the victim
+    contacted, from sending."""
     answered = cases.filter(answered_at__isnull=False)
     if connections[cases.db].vendor == "postgresql":
-        return _answer_times_in_database(answered)
-    return _answer_times_in_python(answered)
+        times = _answer_times_in_database(answered, member)
+    else:
+        times = _answer_times_in_python(answered)
+    return {key: value for key, value in times.items() if member is None or key in (None, member.pk)}
 
 
-def _answer_times_in_database(answered):
+def _answer_times_in_database(answered, member=None):
     durations = {
         "answer": Hours(F("answered_at") - F("sent_at")),
         "contact": Hours(F("victim_contacted_at") - F("sent_at")),  # NULL, not counted, if not contacted
@@ -176,7 +179,11 @@ def _answer_times_in_database(answered):
             name: Times(group[f"{name}_count"], *(group[f"{name}_percentiles"] or (None, None))) for name in durations
         }
 
-    members = answered.values("receiving_organisation").annotate(**aggregates)
+    members = (
+        (answered if member is None else answered.filter(receiving_organisation=member))
+        .values("receiving_organisation")
+        .annotate(**aggregates)
+    )
     return {
         None: times(answered.aggregate(**aggregates)),
         **{group["receiving_organisation"]: times(group) for group in members},
@@ -367,7 +374,7 @@ class Report:
         for pair in self.pairs:
             for key in empty:
                 received[pair["receiving_organisation"]][key] += pair[key]
-        times = answer_times(self.cases)
+        times = answer_times(self.cases, self.member)
         overdue = dict(
             ReferralCase.objects.overdue(self.now)
             .values("receiving_organisation")
