@@ -6,7 +6,7 @@ timestamps, organisations and their countries, priority and the coded categories
 all but the categories, which it first adds to `PurgedCategoryCount` (by month and pair of
 members): the report adds those counts to the categories of the referrals not yet purged, so it
 gives the same figures before and after a purge. The number of queries is fixed, and each groups
-in the database and returns one row per group (a month, a pair of countries, a member, a
+in the database and returns one row per group (a month, a pair of members, a member, a
 combination of codes), so the report's time follows the members and months shown rather than the
 referrals: every query reads only the columns of the statistics index (`ReferralCase.Meta`), which
 PostgreSQL then answers alone (an index-only scan), and counts a column of it rather than the
