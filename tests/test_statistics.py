@@ -3,7 +3,7 @@
 
 import csv
 import io
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -26,7 +26,15 @@ from vse_referrals.models import (
     ReferralCase,
     Status,
 )
-from vse_referrals.statistics.figures import Report, network_scope, organisation_scope, percentile
+from vse_referrals.statistics.figures import (
+    Report,
+    Times,
+    _answer_times_in_python,
+    answer_times,
+    network_scope,
+    organisation_scope,
+    percentile,
+)
 from vse_referrals.statistics.periods import Period, PeriodForm
 from vse_referrals.statistics.suppression import PRIMARY, SECONDARY, TOO_FEW, Cell, Row, Table, suppress
 
@@ -119,6 +127,16 @@ def test_referrals_per_month(network):
     }
 
 
+def test_a_referral_counts_in_the_local_month_it_was_sent(org_a, org_b):
+    # Brussels is UTC+2 from 29 March: 31 March 21:59 UTC is still March there, 22:00 UTC is
+    # midnight, 1 April; 30 April 21:59 UTC is the last minute of April.
+    for sent in (datetime(2026, 3, 31, 21, 59), datetime(2026, 3, 31, 22), datetime(2026, 4, 30, 21, 59)):
+        builders.past_case(org_a, org_b, sent.replace(tzinfo=UTC), Status.REQUESTED)
+    monthly = figures(table(march_to_april(threshold=1).tables(), "monthly"))
+    sent = {row: values["sent"] for row, values in monthly.items()}
+    assert sent == {"March 2026": 1, "April 2026": 2, "Whole period": 3}
+
+
 def test_flow_matrix(network):
     flows = figures(table(march_to_april(threshold=1).tables(), "flows"))
     assert flows == {
@@ -186,6 +204,29 @@ def test_percentiles_interpolate_as_percentile_cont():
     assert percentile([4.0], 0.9) == 4.0
     assert percentile([1.0, 2.0, 3.0, 10.0], 0.5) == 2.5
     assert percentile([1.0, 2.0, 3.0, 10.0], 0.9) == pytest.approx(7.9)
+
+
+def test_answer_times_in_the_database_and_in_python_agree(network, org_a, org_b):
+    """PostgreSQL works the percentiles out with percentile_cont; SQLite's fallback here must give
+    the same (the first on whichever database the suite runs, the fallback on both)."""
+    cases = march_to_april().cases
+    expected = {
+        # first answers after 1, 2, 2, 3 and 10 hours; victim contacted after 5, 6, 7 and 8
+        org_b.pk: {"answer": Times(5, 2.0, 7.2), "contact": Times(4, 6.5, 7.7)},
+        org_a.pk: {"answer": Times(1, 4.0, 4.0), "contact": Times(1, 30.0, 30.0)},
+        None: {"answer": Times(6, 2.5, 7.0), "contact": Times(5, 7.0, 21.2)},
+    }
+    for worked_out in (answer_times(cases), _answer_times_in_python(cases.filter(answered_at__isnull=False))):
+        assert worked_out.keys() == expected.keys()
+        for member, times in expected.items():
+            for name, wanted in times.items():
+                assert worked_out[member][name].count == wanted.count
+                assert worked_out[member][name].median == pytest.approx(wanted.median)
+                assert worked_out[member][name].p90 == pytest.approx(wanted.p90)
+    # A point of contact's report shows only their own member's row beside the network's.
+    own = answer_times(cases, member=org_a)
+    assert own == {key: value for key, value in answer_times(cases).items() if key in (org_a.pk, None)}
+    assert own.keys() == {org_a.pk, None}
 
 
 # Suppression -----------------------------------------------------------------------------------

@@ -396,7 +396,7 @@ class ReferralCase(NotInReferenceIndex, models.Model):
             # The VSE overview, newest first.
             models.Index(fields=["created_at"], name="vse_referrals_case_created"),
             # The statistics: the referrals sent in a period, with every column their grouping
-            # queries read but the support needed (a JSON list), so the index alone answers them.
+            # queries read, so the index alone answers them (index-only scans).
             models.Index(
                 fields=[
                     "sent_at",
@@ -412,6 +412,7 @@ class ReferralCase(NotInReferenceIndex, models.Model):
                     "crime_type",
                     "age_band",
                     "outcome",
+                    "support_needed",
                 ],
                 name="vse_referrals_case_statistics",
             ),

@@ -5,18 +5,37 @@ timestamps, organisations and their countries, priority and the coded categories
 `STATISTICS_FIELDS`), and none reads an encrypted or free-text column. The retention purge keeps
 all but the categories, which it first adds to `PurgedCategoryCount` (by month and pair of
 members): the report adds those counts to the categories of the referrals not yet purged, so it
-gives the same figures before and after a purge. The number of queries is fixed: each groups in
-the database and returns one row per group, except the answer times, whose percentiles are
-worked out here from one query's (member, durations) rows: the same code on SQLite and
-PostgreSQL.
+gives the same figures before and after a purge. The number of queries is fixed, and each groups
+in the database and returns one row per group (a month, a pair of members, a member, a
+combination of codes), so the report's time follows the members and months shown rather than the
+referrals: every query reads only the columns of the statistics index (`ReferralCase.Meta`), which
+PostgreSQL then answers alone (an index-only scan), and counts a column of it rather than the
+primary key, which the index does not hold. The percentiles of the answer times are worked out by
+PostgreSQL (`percentile_cont`); SQLite has no such aggregate, so there they are worked out here
+from the durations, with the same interpolation (`percentile`).
 """
 
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 
-from django.db.models import BooleanField, Count, DurationField, ExpressionWrapper, F, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.contrib.postgres.fields import ArrayField
+from django.db import connections
+from django.db.models import (
+    Aggregate,
+    BooleanField,
+    Case,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    Q,
+    Sum,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
@@ -41,6 +60,9 @@ from .suppression import COUNT, HOURS, PERCENT, Cell, Row, Table, measure, suppr
 
 NOT_RECORDED = ""
 PERCENTILE_90 = 0.9
+# What the report's counts count: a column of the statistics index that every referral of a
+# period has (counting the primary key would make PostgreSQL read the table, not only the index).
+COUNTED = "sent_at"
 
 MONTHLY_COLUMNS = (
     ("sent", _("Sent")),
@@ -96,6 +118,89 @@ class Scope:
             return None
         return Q(sending_organisation=self.organisation) | Q(receiving_organisation=self.organisation)
 
+    def includes(self, sender, receiver):
+        """Whether a referral from `sender` to `receiver` (organisation ids) counts: `condition`."""
+        return self.organisation is None or self.organisation.pk in (sender, receiver)
+
+
+class Hours(Func):
+    """PostgreSQL: an interval in hours, as a float (as `hours` gives in Python)."""
+
+    # date_part gives a float8 directly; EXTRACT gives a numeric, much slower to sort.
+    template = "date_part('epoch', %(expressions)s) / 3600"
+    output_field = FloatField()
+
+
+class Percentiles(Aggregate):
+    """PostgreSQL's `percentile_cont` of the values at the median and the 90th percentile, from one
+    sort: [median, p90], interpolated as `percentile` does."""
+
+    template = f"percentile_cont(ARRAY[0.5, {PERCENTILE_90}]) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = ArrayField(FloatField())
+
+
+@dataclass(frozen=True)
+class Times:
+    """How many durations were measured, and their median and 90th percentile, in hours."""
+
+    count: int = 0
+    median: float | None = None
+    p90: float | None = None
+
+    @classmethod
+    def of(cls, values):
+        values = sorted(values)
+        return cls(len(values), percentile(values, 0.5), percentile(values, PERCENTILE_90))
+
+
+def answer_times(cases, member=None):
+    """{receiving member (only `member`, if given), and None for the network: {"answer": Times,
+    "contact": Times}} of the answered `cases`: the time to the first answer and to the victim
+    contacted, from sending."""
+    answered = cases.filter(answered_at__isnull=False)
+    if connections[cases.db].vendor == "postgresql":
+        times = _answer_times_in_database(answered, member)
+    else:
+        times = _answer_times_in_python(answered)
+    return {key: value for key, value in times.items() if member is None or key in (None, member.pk)}
+
+
+def _answer_times_in_database(answered, member=None):
+    durations = {
+        "answer": Hours(F("answered_at") - F("sent_at")),
+        "contact": Hours(F("victim_contacted_at") - F("sent_at")),  # NULL, not counted, if not contacted
+    }
+    aggregates = {}
+    for name, duration in durations.items():
+        aggregates |= {f"{name}_count": Count(duration), f"{name}_percentiles": Percentiles(duration)}
+
+    def times(group):
+        return {
+            name: Times(group[f"{name}_count"], *(group[f"{name}_percentiles"] or (None, None))) for name in durations
+        }
+
+    members = (
+        (answered if member is None else answered.filter(receiving_organisation=member))
+        .values("receiving_organisation")
+        .annotate(**aggregates)
+    )
+    return {
+        None: times(answered.aggregate(**aggregates)),
+        **{group["receiving_organisation"]: times(group) for group in members},
+    }
+
+
+def _answer_times_in_python(answered):
+    answer = ExpressionWrapper(F("answered_at") - F("sent_at"), output_field=DurationField())
+    contact = ExpressionWrapper(F("victim_contacted_at") - F("sent_at"), output_field=DurationField())
+    durations = defaultdict(lambda: {"answer": [], "contact": []})
+    for member, answer_time, contact_time in answered.values_list("receiving_organisation", answer, contact):
+        for member_key in (None, member):  # None: the network
+            durations[member_key]["answer"].append(hours(answer_time))
+            if contact_time is not None:
+                durations[member_key]["contact"].append(hours(contact_time))
+    return {member: {name: Times.of(values) for name, values in times.items()} for member, times in durations.items()}
+
 
 def network_scope():
     return Scope("network", gettext("Network"))
@@ -134,7 +239,7 @@ class Report:
         self.cases = ReferralCase.objects.filter(sent_at__gte=start, sent_at__lt=end).order_by()
 
     def _counts(self):
-        return {scope.key: Count("pk", filter=scope.condition()) for scope in self.scopes}
+        return {scope.key: Count(COUNTED, filter=scope.condition()) for scope in self.scopes}
 
     def _table(self, table):
         return suppress(table, self.threshold)
@@ -152,17 +257,23 @@ class Report:
 
     def monthly(self):
         answered = ExpressionWrapper(Q(answered_at__isnull=False), output_field=BooleanField())
+        # The month sent, as its place in the period: compared with the months' ends (local
+        # midnights, as the period's bounds), cheaper than converting every date to local time.
+        ends = self.period.month_ends()
+        month = Case(
+            *(When(sent_at__lt=end, then=Value(index)) for index, end in enumerate(ends)), default=Value(len(ends))
+        )
         groups = (
-            self.cases.annotate(month=TruncMonth("sent_at"), answered=answered)
+            self.cases.annotate(month=month, answered=answered)
             .values("month", "status", "status_reason_code", "answered")
             .annotate(**self._counts())
         )
+        months = list(self.period.months())
         counts = {scope.key: defaultdict(int) for scope in self.scopes}
         for group in groups:
-            month = timezone.localtime(group["month"]).date() if timezone.is_aware(group["month"]) else group["month"]
             for column in monthly_columns(group["status"], group["status_reason_code"], group["answered"]):
                 for scope in self.scopes:
-                    counts[scope.key][month.replace(day=1), column] += group[scope.key]
+                    counts[scope.key][months[group["month"]], column] += group[scope.key]
         tables = []
         for scope in self.scopes:
             rows = [
@@ -197,15 +308,32 @@ class Report:
 
     # Cross-border flows ----------------------------------------------------------------------
 
-    def flows(self):
-        groups = list(
-            self.cases.values(
-                sender=F("sending_organisation__country"), receiver=F("receiving_organisation__country")
-            ).annotate(**self._counts())
+    @cached_property
+    def pairs(self):
+        """The referrals of the period by pair of members (sender, receiver): how many, how many
+        answered in time and how many were due. The flows between countries and the members'
+        figures add them up, from this one query."""
+        in_time = Q(answered_at__isnull=False, answered_at__lte=F("respond_by"))
+        due = Q(answered_at__isnull=False) | Q(status_reason_code=ReasonCode.EXPIRED) | RESPOND_CLOCK.overdue(self.now)
+        return list(
+            self.cases.values("sending_organisation", "receiving_organisation").annotate(
+                received=Count(COUNTED), in_time=Count(COUNTED, filter=in_time), due=Count(COUNTED, filter=due)
+            )
         )
+
+    @cached_property
+    def organisations(self):
+        """{id: (name, country)} of every member organisation (a few dozen rows)."""
+        return {pk: (name, country) for pk, name, country in Organisation.objects.values_list("pk", "name", "country")}
+
+    def flows(self):
         tables = []
         for scope in self.scopes:
-            cells = {(group["sender"], group["receiver"]): group[scope.key] for group in groups if group[scope.key]}
+            cells = defaultdict(int)
+            for pair in self.pairs:
+                sender, receiver = pair["sending_organisation"], pair["receiving_organisation"]
+                if scope.includes(sender, receiver):
+                    cells[self.organisations[sender][1], self.organisations[receiver][1]] += pair["received"]
             senders = sorted({sender for sender, _receiver in cells}, key=countries.name)
             receivers = sorted({receiver for _sender, receiver in cells}, key=countries.name)
             columns = [(code, countries.name(code)) for code in receivers] + [("total", gettext("Total sent"))]
@@ -241,24 +369,12 @@ class Report:
     # Answer times per receiving member -------------------------------------------------------
 
     def members(self):
-        in_time = Q(answered_at__isnull=False, answered_at__lte=F("respond_by"))
-        due = Q(answered_at__isnull=False) | Q(status_reason_code=ReasonCode.EXPIRED) | RESPOND_CLOCK.overdue(self.now)
-        received = {
-            group["receiving_organisation"]: group
-            for group in self.cases.values("receiving_organisation").annotate(
-                received=Count("pk"), in_time=Count("pk", filter=in_time), due=Count("pk", filter=due)
-            )
-        }
-        answer = ExpressionWrapper(F("answered_at") - F("sent_at"), output_field=DurationField())
-        contact = ExpressionWrapper(F("victim_contacted_at") - F("sent_at"), output_field=DurationField())
-        durations = defaultdict(lambda: {"answer": [], "contact": []})
-        for member, answer_time, contact_time in self.cases.filter(answered_at__isnull=False).values_list(
-            "receiving_organisation", answer, contact
-        ):
-            for member_key in (None, member):  # None: the network
-                durations[member_key]["answer"].append(hours(answer_time))
-                if contact_time is not None:
-                    durations[member_key]["contact"].append(hours(contact_time))
+        empty = {"received": 0, "in_time": 0, "due": 0}
+        received = defaultdict(lambda: dict(empty))
+        for pair in self.pairs:
+            for key in empty:
+                received[pair["receiving_organisation"]][key] += pair[key]
+        times = answer_times(self.cases, self.member)
         overdue = dict(
             ReferralCase.objects.overdue(self.now)
             .values("receiving_organisation")
@@ -269,35 +385,36 @@ class Report:
         member_ids = set(received) | set(overdue)
         if self.member is not None:
             member_ids &= {self.member.pk}
-        names = dict(Organisation.objects.filter(pk__in=member_ids).values_list("pk", "name"))
+        names = {pk: self.organisations[pk][0] for pk in member_ids}
+
+        no_times = {"answer": Times(), "contact": Times()}
 
         def row(label, figures, times, overdue_now, key=None):
-            answers, contacts = sorted(times["answer"]), sorted(times["contact"])
+            answers, contacts = times["answer"], times["contact"]
             cells = {
                 "received": Cell(figures["received"]),
-                "answer_median": measure(percentile(answers, 0.5), len(answers), self.threshold, HOURS),
-                "answer_p90": measure(percentile(answers, PERCENTILE_90), len(answers), self.threshold, HOURS),
+                "answer_median": measure(answers.median, answers.count, self.threshold, HOURS),
+                "answer_p90": measure(answers.p90, answers.count, self.threshold, HOURS),
                 "in_time": measure(
                     100 * figures["in_time"] / figures["due"] if figures["due"] else None,
                     figures["due"],
                     self.threshold,
                     PERCENT,
                 ),
-                "contact_median": measure(percentile(contacts, 0.5), len(contacts), self.threshold, HOURS),
-                "contact_p90": measure(percentile(contacts, PERCENTILE_90), len(contacts), self.threshold, HOURS),
+                "contact_median": measure(contacts.median, contacts.count, self.threshold, HOURS),
+                "contact_p90": measure(contacts.p90, contacts.count, self.threshold, HOURS),
                 "overdue": Cell(overdue_now),
             }
             return Row(label, cells, key=key)
 
-        empty = {"received": 0, "in_time": 0, "due": 0}
         rows = [
-            row(names[pk], received.get(pk, empty), durations[pk], overdue.get(pk, 0), key=pk)
+            row(names[pk], received.get(pk, empty), times.get(pk, no_times), overdue.get(pk, 0), key=pk)
             for pk in sorted(member_ids, key=lambda pk: names[pk])
         ]
         network = row(
             gettext("Network (all members)"),
             {key: sum(group[key] for group in received.values()) for key in empty},
-            durations[None],
+            times.get(None, no_times),
             sum(overdue.values()),
         )
         table = Table(
@@ -333,18 +450,14 @@ class Report:
                 if column == "priority" or not group["purged"]:
                     for scope in self.scopes:
                         counts[scope.key][column, group[column]] += group[scope.key]
-        live = self.cases.filter(purged_at__isnull=True).aggregate(
-            **{
-                f"{scope.key}:{code}": Count(
-                    "pk", filter=Q(support_needed__icontains=f'"{code}"') & (scope.condition() or Q())
-                )
-                for scope in self.scopes
-                for code in SupportNeed.values
-            }
-        )
-        for name, value in live.items():
-            scope, code = name.split(":")
-            counts[scope]["support_needed", code] += value
+        # A referral asks for several kinds of support (a JSON list of codes): the referrals are
+        # grouped by their list, a handful of combinations, and each code counted in the lists
+        # that hold it.
+        live = self.cases.filter(purged_at__isnull=True).values("support_needed").annotate(**self._counts())
+        for group in live:
+            for code in set(group["support_needed"] or ()):
+                for scope in self.scopes:
+                    counts[scope.key]["support_needed", code] += group[scope.key]
         kept = (
             PurgedCategoryCount.objects.filter(month__gte=self.period.start, month__lt=self.period.end)
             .values("category", "code")
@@ -381,8 +494,6 @@ class Report:
         )
 
     def support_needed(self):
-        # A referral asks for several kinds of support (a JSON list of codes): each code is counted
-        # where the list's text holds it in quotes, the same test on SQLite and PostgreSQL.
         counts = self.category_counts
         rows = [
             Row(

@@ -27,11 +27,11 @@ class Period:
 
     def bounds(self):
         """(start, end) as aware datetimes at midnight in the site's time zone."""
-        zone = timezone.get_current_timezone()
-        return tuple(
-            timezone.make_aware(datetime.datetime.combine(day, datetime.time.min), zone)
-            for day in (self.start, self.end)
-        )
+        return local_midnight(self.start), local_midnight(self.end)
+
+    def month_ends(self):
+        """Where each month of the period but the last ends, as `bounds` (the next one's start)."""
+        return [local_midnight(month) for month in self.months()][1:]
 
     def months(self):
         """The first day of every month of the period."""
@@ -39,6 +39,10 @@ class Period:
         while month < self.end:
             yield month
             month = _next_month(month)
+
+
+def local_midnight(day):
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min), timezone.get_current_timezone())
 
 
 def _next_month(day):
