@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('vse_referrals', '0014_statistics'),
+        ('vse_referrals', '0017_translatable_directory_unique'),
     ]
 
     operations = [
