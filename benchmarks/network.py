@@ -478,6 +478,7 @@ class Network:
                 services += [
                     MemberService(
                         page=page,
+                        locale=page.locale,  # bulk_create skips Wagtail's pre_save that sets it
                         sort_order=number,
                         name=f"Service {number + 1} of {page.title}",
                         description="Listening, information and practical help.",
@@ -486,11 +487,24 @@ class Network:
                     )
                     for number in range(rng.randint(2, 4))
                 ]
-                helplines.append(MemberHelpline(page=page, sort_order=0, label="Victim helpline", number="116 006"))
-                locations.append(MemberLocation(page=page, sort_order=0, name="Office", city="Capital"))
+                helplines.append(
+                    MemberHelpline(
+                        page=page, locale=page.locale, sort_order=0, label="Victim helpline", number="116 006"
+                    )
+                )
+                locations.append(
+                    MemberLocation(page=page, locale=page.locale, sort_order=0, name="Office", city="Capital")
+                )
                 if len(locations) % 4 == 0:
                     locations.append(
-                        MemberLocation(page=page, sort_order=1, name="Shelter", city="Capital", visibility="hidden")
+                        MemberLocation(
+                            page=page,
+                            locale=page.locale,
+                            sort_order=1,
+                            name="Shelter",
+                            city="Capital",
+                            visibility="hidden",
+                        )
                     )
             MemberService.objects.bulk_create(services)
             MemberHelpline.objects.bulk_create(helplines)
