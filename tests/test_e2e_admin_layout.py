@@ -126,3 +126,14 @@ def test_the_overview_shows_its_whole_table_on_a_desktop(browser, live_server, p
     assert results["hidden"] <= 0
     assert results["lastRowBottom"] <= results["paginationTop"]
     page.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_sign_in_logo_sits_in_the_middle_of_the_form(browser, live_server, width):
+    # Wagtail's logo box is 8rem wide; the 80 px logo sat on its left, off the form's centre.
+    page = browser.new_page(viewport={"width": width, "height": 800})
+    page.goto(f"{live_server.url}/admin/login/")
+    form = page.locator("form").first.bounding_box()
+    logo = page.locator(".login-logo img").bounding_box()
+    assert abs((logo["x"] + logo["width"] / 2) - (form["x"] + form["width"] / 2)) <= 1
+    page.close()
