@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 from wagtail.users.models import UserProfile
 
@@ -431,6 +431,15 @@ def test_charts_draw_with_decimal_points_in_a_language_that_writes_commas(client
     lengths = re.findall(r'\s(?:x|y|width|height|fill-opacity)="([^"]*)"', page)
     assert lengths and any("." in value for value in lengths)
     assert [value for value in lengths if "," in value] == []
+
+
+def test_quarters_are_named_in_the_language_of_the_request():
+    with translation.override("es"):
+        spanish = str(PeriodForm()["quarter"])
+    with translation.override("fr"):
+        french = str(PeriodForm()["quarter"])
+    assert "Trimestre 4" in spanish and "Quarter" not in spanish
+    assert "Quarter" not in french
 
 
 def test_period_survives_in_the_export_links(client, network_admin, network):
