@@ -13,11 +13,11 @@ from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from wagtail.models import Page, Site
 from wagtail.test.utils import WagtailPageTestCase
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
 
+from vse_referrals.dates import format_day
 from vse_referrals.models import (
     AccessChannel,
     AssistanceForm,
@@ -167,7 +167,9 @@ def test_stale_profiles_say_so(client, members):
 def test_last_verified_is_always_shown_and_marked_when_stale(client, members):
     fresh = verified_note(client, members["FR"])
     verified = members["FR"].last_verified
-    assert fresh.get_text(strip=True) == f"This information was last verified on {date_format(verified)}."
+    # The one day format of every page ("1 Dec 2026"), not Django's DATE_FORMAT ("Dec. 1, 2026").
+    assert fresh.get_text(strip=True) == f"This information was last verified on {format_day(verified)}."
+    assert re.search(r"on \d{1,2} [A-Z][a-z]{2} \d{4}\.$", fresh.get_text(strip=True))
     assert "vse-verified--stale" not in fresh["class"]
     stale = verified_note(client, members["SCT"])
     assert "vse-verified--stale" in stale["class"] and "may be out of date" in stale.get_text()

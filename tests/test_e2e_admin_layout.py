@@ -126,3 +126,34 @@ def test_the_overview_shows_its_whole_table_on_a_desktop(browser, live_server, p
     assert results["hidden"] <= 0
     assert results["lastRowBottom"] <= results["paginationTop"]
     page.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_sign_in_logo_sits_in_the_middle_of_the_form(browser, live_server, width):
+    # Wagtail's logo box is 8rem wide; the 80 px logo sat on its left, off the form's centre.
+    page = browser.new_page(viewport={"width": width, "height": 800})
+    page.goto(f"{live_server.url}/admin/login/")
+    form = page.locator("form").first.bounding_box()
+    logo = page.locator(".login-logo img").bounding_box()
+    assert abs((logo["x"] + logo["width"] / 2) - (form["x"] + form["width"] / 2)) <= 1
+    page.close()
+
+
+@pytest.mark.parametrize("path", ["/admin/", "/admin/referrals/points-of-contact/"])
+def test_designation_rows_stack_on_a_phone_with_their_labels(browser, live_server, pages, path):
+    """The pending designations on the dashboard and the points of contact page: no header row
+    over stacked cells, each value under its label, the name in line with them."""
+    page = browser.new_page(viewport={"width": 360, "height": 800})
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", "ines")
+    page.fill("#id_password", "password")
+    page.click("button[type=submit]")
+    page.goto(f"{live_server.url}{path}")
+    table = page.locator("table.vse-stacked").filter(has_text="Proposed by").first
+    assert not table.locator("thead").is_visible()
+    cells = table.locator("tbody tr").last.locator("td")
+    lefts = {round(box["x"]) for box in (cells.nth(i).bounding_box() for i in range(cells.count()))}
+    assert len(lefts) == 1
+    role = table.locator("tbody tr").last.locator("td[data-label=Role]")
+    assert page.evaluate("(cell) => getComputedStyle(cell, '::before').content", role.element_handle()) == '"Role: "'
+    page.close()

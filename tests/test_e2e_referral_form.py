@@ -161,6 +161,24 @@ def test_no_control_is_wider_than_the_screen(browser, live_server, network, widt
     assert outside == []
 
 
+def test_the_safety_answers_sit_beside_their_radio_buttons_like_the_checkboxes(browser, live_server, network):
+    page = form_page(browser, live_server, 360)
+    middles = page.evaluate(
+        """(selectors) => selectors.map((selector) => {
+            const label = document.querySelector(selector);
+            const box = (element) => { const r = element.getBoundingClientRect(); return r.top + r.height / 2; };
+            const text = document.createRange(); text.selectNodeContents(label.lastChild);
+            const rect = text.getBoundingClientRect();
+            return [box(label.querySelector("input")), rect.top + rect.height / 2,
+                    getComputedStyle(label).fontSize];
+        })""",
+        ["label[for=id_contact_channels_0]", "label[for=id_safe_to_call_0]"],
+    )
+    (box_mid, text_mid, checkbox_font), (radio_mid, answer_mid, radio_font) = middles
+    assert abs(box_mid - text_mid) <= 2 and abs(radio_mid - answer_mid) <= 2
+    assert radio_font == checkbox_font
+
+
 def test_an_error_on_the_languages_links_to_the_search_box(browser, live_server, network):
     page = form_page(browser, live_server)
     # A language that no longer exists (as a hand-made request would send): the form refuses it.

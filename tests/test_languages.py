@@ -3,7 +3,9 @@ that language, shows no English string of the app; text typed in a right-to-left
 in its own direction."""
 
 import re
+from pathlib import Path
 
+import django
 import polib
 import pytest
 from bs4 import BeautifulSoup
@@ -11,7 +13,8 @@ from django.urls import reverse
 from wagtail.users.models import UserProfile
 
 from vse_referrals import workflow
-from vse_referrals.models import VOCABULARIES
+from vse_referrals.models import VOCABULARIES, Language
+from vse_referrals.models.languages import NAMES_DJANGO_LACKS
 
 from . import builders
 from .test_catalogues import SHIPPED_LANGUAGES, SOURCE_LANGUAGE, catalogue
@@ -20,6 +23,7 @@ pytestmark = pytest.mark.django_db
 
 ARABIC = "تعرضت للسرقة في المحطة"
 HEBREW = "היא צריכה מתורגמן לעברית"
+DJANGO_SOURCE_CATALOGUE = Path(django.__file__).parent / "conf/locale/en/LC_MESSAGES/django.po"
 PLACEHOLDER = re.compile(r"%(\(\w+\))?[sd]|\{")
 
 
@@ -95,3 +99,10 @@ def test_the_referral_form_types_text_in_its_own_direction(client, sender):
     html = BeautifulSoup(client.get(reverse("vse_referrals:refer")).content, "html.parser")
     fields = html.select("form textarea, form input[type=text]")
     assert fields and all(field.get("dir") == "auto" for field in fields)
+
+
+def test_every_seeded_language_name_has_a_catalogue_to_translate_it():
+    # Django's catalogues name most languages; the app's own catalogues carry the rest.
+    django_names = {entry.msgid for entry in polib.pofile(str(DJANGO_SOURCE_CATALOGUE))}
+    seeded = set(Language.objects.values_list("name", flat=True))
+    assert seeded - django_names == set(NAMES_DJANGO_LACKS)

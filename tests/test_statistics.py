@@ -3,14 +3,16 @@
 
 import csv
 import io
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
+from wagtail.users.models import UserProfile
 
 from vse_referrals import retention
 from vse_referrals.crypto import EncryptedCharField, EncryptedDateField, EncryptedTextField
@@ -458,6 +460,27 @@ def test_bad_periods_get_a_clear_error_and_no_figures(client, network_admin, dat
 def test_unknown_table_is_not_found(client, network_admin):
     client.force_login(network_admin)
     assert client.get(URL, {"table": "cases", "export": "csv"}).status_code == 404
+
+
+def test_charts_draw_with_decimal_points_in_a_language_that_writes_commas(client, network, network_admin):
+    # Spanish formats 4.5 as "4,5", which an SVG length rejects: the charts would not draw.
+    profile = UserProfile.get_for_user(network_admin)
+    profile.preferred_language = "es"
+    profile.save()
+    client.force_login(network_admin)
+    page = client.get(URL, MARCH_TO_APRIL).content.decode()
+    lengths = re.findall(r'\s(?:x|y|width|height|fill-opacity)="([^"]*)"', page)
+    assert lengths and any("." in value for value in lengths)
+    assert [value for value in lengths if "," in value] == []
+
+
+def test_quarters_are_named_in_the_language_of_the_request():
+    with translation.override("es"):
+        spanish = str(PeriodForm()["quarter"])
+    with translation.override("fr"):
+        french = str(PeriodForm()["quarter"])
+    assert "Trimestre 4" in spanish and "Quarter" not in spanish
+    assert "Quarter" not in french
 
 
 def test_period_survives_in_the_export_links(client, network_admin, network):

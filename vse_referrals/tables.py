@@ -130,7 +130,7 @@ class CaseTable(Table):
     (`body_html`), which keeps a list's cost per row small."""
 
     template_name = "vse_referrals/tables/case_table.html"
-    classname = "listing vse-case-table"  # stacked rows on a phone (referrals.css)
+    classname = "listing vse-case-table vse-stacked"  # stacked rows on a phone (referrals.css)
 
     def __init__(self, columns, data, *, actor, **kwargs):
         super().__init__(columns, data, **kwargs)

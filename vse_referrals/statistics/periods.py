@@ -55,17 +55,22 @@ def _add_months(day, months):
     return day
 
 
+def quarters():
+    """The quarters' names in the language of the request (a callable: "%" on a lazy string would
+    fix them in the language active when the module was imported)."""
+    return [(number, gettext("Quarter %(number)s") % {"number": number}) for number in range(1, 5)]
+
+
 MONTH_INPUT = forms.DateInput(attrs={"type": "month", "placeholder": "2026-01"}, format="%Y-%m")
 
 
 class PeriodForm(forms.Form):
     KINDS = (("month", _("Month")), ("quarter", _("Quarter")), ("year", _("Year")), ("custom", _("Custom")))
-    QUARTERS = tuple((number, _("Quarter %(number)s") % {"number": number}) for number in range(1, 5))
 
     period = forms.ChoiceField(label=_("Period"), choices=KINDS, required=False)
     year = forms.IntegerField(label=_("Year"), required=False)
     month = forms.TypedChoiceField(label=_("Month"), choices=list(MONTHS.items()), coerce=int, required=False)
-    quarter = forms.TypedChoiceField(label=_("Quarter"), choices=QUARTERS, coerce=int, required=False)
+    quarter = forms.TypedChoiceField(label=_("Quarter"), choices=quarters, coerce=int, required=False)
     # Whole months, as every period: the counts kept after the retention purge are by month.
     start = forms.DateField(label=_("From month"), required=False, input_formats=["%Y-%m"], widget=MONTH_INPUT)
     end = forms.DateField(label=_("To month (included)"), required=False, input_formats=["%Y-%m"], widget=MONTH_INPUT)
