@@ -15,6 +15,7 @@ from vse_referrals.models import ContactPoint
 
 from . import builders
 from .accessibility import check_page
+from .browser import log_in
 
 # Real transactions for the live server; what migrations made is restored before each test.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -31,15 +32,6 @@ def network(db):
     builders.make_pending_contact_point(france, ContactPoint.Role.DEPUTY, username="louis")
     builders.make_superuser("vse-office")
     return {"sweden": sweden, "france": france, "sender": sender, "receiver": receiver}
-
-
-def sign_in(browser, live_server, username):
-    page = browser.new_page()
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "password")
-    page.click("button[type=submit]")
-    return page
 
 
 def test_sign_in_and_two_step_pages(browser, live_server, network, settings):
@@ -66,7 +58,7 @@ def test_sign_in_and_two_step_pages(browser, live_server, network, settings):
     page.close()
 
     # The next sign-in asks for a code.
-    page = sign_in(browser, live_server, "astrid")
+    page = log_in(browser, live_server, "astrid")
     expect(page.locator("input[name=code]")).to_be_visible()
     check_page(page, "two-step-verify")
     page.fill("input[name=code]", "000000")
@@ -83,7 +75,7 @@ def test_pages_of_a_point_of_contact(browser, live_server, network):
     builders.sent_case(sender, france, priority="routine")
     draft = builders.make_case(network["sweden"], france, created_by=sender)
 
-    page = sign_in(browser, live_server, "astrid")
+    page = log_in(browser, live_server, "astrid")
     expect(page.locator("[id^=vse-referrals-inbox]").first).to_be_visible()
     check_page(page, "dashboard")
     for tab in ("action", "incoming", "outgoing", "drafts", "closed"):
@@ -101,7 +93,7 @@ def test_pages_of_a_point_of_contact(browser, live_server, network):
     page.close()
 
     # The receiving side's case page, with its conversation open for a reply.
-    page = sign_in(browser, live_server, "camille")
+    page = log_in(browser, live_server, "camille")
     page.goto(f"{live_server.url}/admin/referrals/{case.pk}/")
     expect(page.locator("#conversation [contenteditable=true]")).to_be_visible()
     check_page(page, "case")
@@ -110,7 +102,7 @@ def test_pages_of_a_point_of_contact(browser, live_server, network):
 
 def test_pages_of_the_vse_office(browser, live_server, network):
     builders.sent_case(network["sender"], network["france"])
-    page = sign_in(browser, live_server, "vse-office")
+    page = log_in(browser, live_server, "vse-office")
     expect(page.locator("main")).to_be_visible()
     check_page(page)  # the dashboard, with the designations to confirm
     page.goto(f"{live_server.url}/admin/vse_referrals/referralcase/")

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from vse_referrals.models import ContactPoint, ReferralCase, Status
 
 from . import builders
+from .browser import log_in
 
 # Real transactions for the live server; what migrations made is restored before each test.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -28,16 +29,6 @@ def network(db):
     builders.designate(builders.make_user("louis"), france, ContactPoint.Role.DEPUTY)
     admin = builders.make_superuser("vse-office")
     return {"sweden": sweden, "france": france, "sender": sender, "receiver": receiver, "admin": admin}
-
-
-def log_in(browser, live_server, username):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "password")
-    page.click("button[type=submit]")
-    expect(page.locator("main")).to_be_visible()
-    return page
 
 
 def test_refer_answer_talk_and_close(browser, live_server, network):

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from . import builders
-from .test_e2e_referral import log_in
+from .browser import log_in
 
 # Real transactions for the live server; what migrations made is restored before each test.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)

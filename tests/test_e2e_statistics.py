@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from vse_referrals.models import Status
 
 from . import builders
-from .test_e2e_referral import log_in
+from .browser import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
