@@ -33,6 +33,7 @@ from vse_referrals.models import (
     VictimType,
 )
 from vse_referrals.permissions import actor_for_user
+from vse_referrals.statistics import tally
 
 _sequence = itertools.count(1)
 
@@ -163,7 +164,8 @@ def sent_case(sender_user, receiver, **fields):
 
 def past_case(sender, receiver, sent_at, status, *, answer_hours=None, contact_hours=None, respond_hours=5, **fields):
     """A referral sent at `sent_at` that has gone on to `status`, with the times the workflow would
-    have stamped (in hours after sending); a closed one is due for the purge a year after closing."""
+    have stamped (in hours after sending); a closed one is counted by the statistics, as it would
+    have been on closing, and is due for the purge a year after closing."""
     hour = timedelta(hours=1)
     stamps = {"sent_at": sent_at, "respond_by": sent_at + respond_hours * hour, "status": status}
     if answer_hours is not None:
@@ -174,7 +176,10 @@ def past_case(sender, receiver, sent_at, status, *, answer_hours=None, contact_h
         latest = max(value for value in (answer_hours, contact_hours, respond_hours) if value is not None)
         stamps["closed_at"] = sent_at + (latest + 1) * hour
         stamps["purge_after"] = stamps["closed_at"] + timedelta(days=365)
-    return make_case(sender, receiver, **{**stamps, **fields})
+    case = make_case(sender, receiver, **{**stamps, **fields})
+    if status in CLOSED_STATUSES and case.sent_at:
+        tally.record_closed(case)  # as the workflow does when a case closes
+    return case
 
 
 def acting(user):

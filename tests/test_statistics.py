@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from openpyxl import load_workbook
 from wagtail.users.models import UserProfile
 
-from vse_referrals import retention
+from vse_referrals import retention, workflow
 from vse_referrals.crypto import EncryptedCharField, EncryptedDateField, EncryptedTextField
 from vse_referrals.models import (
     AuditAction,
@@ -23,11 +23,12 @@ from vse_referrals.models import (
     CaseMessage,
     ContactPoint,
     Organisation,
-    PurgedCategoryCount,
     ReasonCode,
     ReferralCase,
+    ReferralTally,
     Status,
 )
+from vse_referrals.statistics import tally
 from vse_referrals.statistics.figures import (
     Report,
     Times,
@@ -349,19 +350,54 @@ def test_the_same_figures_before_and_after_purging_every_closed_case(network, or
     assert len(result.purged) == 8 and not result.failed
     purged = ReferralCase.objects.filter(purged_at__isnull=False)
     assert set(purged.values_list("crime_type", "outcome")) == {("", "")}  # the cases lost their categories
-    assert PurgedCategoryCount.objects.exists()
     assert (report_texts(), report_texts(scopes, org_a)) == before
 
 
-def test_purge_counts_keep_only_month_members_and_codes(network, org_a, org_b):
+def test_running_counts_keep_only_months_members_and_codes(network, org_a, org_b):
     retention.run(NOW + timedelta(days=800))
-    kept = PurgedCategoryCount.objects.get(
-        month=at(1).date(), sending_organisation=org_a, receiving_organisation=org_b, category="crime_type",
-        code="assault",
-    )  # fmt: skip
-    assert kept.count == 2
-    field_names = {field.name for field in PurgedCategoryCount._meta.concrete_fields}
-    assert field_names == {"id", "month", "sending_organisation", "receiving_organisation", "category", "code", "count"}
+    network_count = ReferralTally.objects.get(month=at(1).date(), organisation=None, key="crime_type:assault")
+    member_count = ReferralTally.objects.get(month=at(1).date(), organisation=org_b, key="crime_type:assault")
+    assert (network_count.count, member_count.count) == (2, 2)
+    field_names = {field.name for field in ReferralTally._meta.concrete_fields}
+    assert field_names == {"id", "month", "organisation", "key", "count"}
+
+
+def test_the_running_counts_and_the_grouping_queries_give_the_same_figures(network, org_a):
+    """The closed referrals are read from their running counts, the open ones grouped in the
+    database: reopening every closed one in place (and forgetting its counts) sends all of them
+    through the grouping queries, and must change no figure."""
+    scopes = [organisation_scope(org_a), network_scope()]
+    before = report_texts(), report_texts(scopes, org_a)
+    assert ReferralTally.objects.exists()
+    ReferralTally.objects.all().delete()
+    assert ReferralCase.objects.filter(closed_at__isnull=False).update(closed_at=None) == 8
+    assert (report_texts(), report_texts(scopes, org_a)) == before
+
+
+def test_closing_through_the_workflow_adds_the_referral_to_the_running_counts(org_a, org_b, receiver):
+    case = builders.past_case(org_a, org_b, at(4), Status.IN_PROGRESS, answer_hours=2, crime_type="fraud",
+                              support_needed=["legal", "shelter"])  # fmt: skip
+    assert not ReferralTally.objects.exists()  # open: counted by the report's own queries
+    workflow.perform(case, "close", builders.acting(receiver), outcome="supported", now=at(20))
+    counts = {(row.organisation_id, row.key): row.count for row in ReferralTally.objects.filter(month=at(1).date())}
+    party = {
+        "monthly:sent", "monthly:accepted", "monthly:completed", "priority:urgent", "crime_type:fraud",
+        "age_band:unknown", "outcome:supported", "support_needed:legal", "support_needed:shelter", "flow:FR:SE",
+    }  # fmt: skip
+    members = {f"received:{org_b.pk}", f"in_time:{org_b.pk}", f"due:{org_b.pk}"}
+    expected = {(organisation, key): 1 for organisation in (None, org_a.pk, org_b.pk) for key in party}
+    assert counts == expected | {(None, key): 1 for key in members}
+    other = builders.past_case(org_a, org_b, at(5), Status.IN_PROGRESS, answer_hours=9, crime_type="fraud")
+    workflow.perform(other, "close", builders.acting(receiver), outcome="supported", now=at(20))
+    assert ReferralTally.objects.get(month=at(1).date(), organisation=None, key="crime_type:fraud").count == 2
+    assert not ReferralTally.objects.filter(key=f"in_time:{org_b.pk}", count=2).exists()  # 9 h: late
+
+
+def test_running_counts_add_up_in_place():
+    month = at(1).date()
+    ReferralTally.objects.add({(month, None, "monthly:sent"): 2})
+    ReferralTally.objects.add({(month, None, "monthly:sent"): 3, (month, None, "priority:stat"): 1})
+    assert dict(ReferralTally.objects.values_list("key", "count")) == {"monthly:sent": 5, "priority:stat": 1}
 
 
 # Who sees what ---------------------------------------------------------------------------------
@@ -493,13 +529,15 @@ def test_period_survives_in_the_export_links(client, network_admin, network):
 
 
 def bulk_cases(count, org_a, org_b):
+    """`count` referrals, a third open and the others closed and counted (as on closing)."""
     sent, first = at(10), ReferralCase.objects.count()
-    ReferralCase.objects.bulk_create(
+    created = ReferralCase.objects.bulk_create(
         ReferralCase(
             reference=f"BULK-{first + index:05d}",
             sending_organisation=org_a if index % 2 else org_b,
             receiving_organisation=org_b if index % 2 else org_a,
-            status=Status.COMPLETED,
+            status=Status.IN_PROGRESS if index % 3 == 0 else Status.COMPLETED,
+            closed_at=None if index % 3 == 0 else sent + timedelta(days=1),
             sent_at=sent,
             respond_by=sent + timedelta(hours=5),
             answered_at=sent + timedelta(hours=index % 7),
@@ -509,6 +547,7 @@ def bulk_cases(count, org_a, org_b):
         )
         for index in range(count)
     )
+    ReferralTally.objects.add(tally.count(ReferralCase.objects.filter(pk__in=[case.pk for case in created])))
 
 
 @pytest.mark.parametrize("user", ["network_admin", "sender"])

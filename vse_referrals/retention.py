@@ -5,9 +5,9 @@
   (reference, organisations, priority, status, dates) and the consent record (provable, and it
   holds no identity). Every other column goes back to its empty value, so a field added later
   is purged unless it is added to that list; the coded categories the statistics break referrals
-  down by (type of crime, age band, support needed, outcome) are first added to
-  `PurgedCategoryCount`, so the report's figures survive the purge; the messages, the attachments (their files once
-  the transaction has committed) and the timeline's details go; the timeline's entries stay
+  down by (type of crime, age band, support needed, outcome) were counted when the case closed
+  (`ReferralTally`), so the report's figures survive the purge; the messages, the attachments (their
+  files once the transaction has committed) and the timeline's details go; the timeline's entries stay
   and a "Personal data purged" entry is added.
 - A draft nobody has touched for RETENTION_DAYS is deleted with its files, as "Discard draft"
   would: it was never sent, so no one else has a record of it.
@@ -33,11 +33,10 @@ from .models import (
     CaseEvent,
     CaseMessage,
     EventKind,
-    PurgedCategoryCount,
     ReferralCase,
     Status,
 )
-from .models.referrals import METADATA_FIELDS, STATISTICS_FIELDS
+from .models.referrals import METADATA_FIELDS
 
 logger = logging.getLogger(__name__)
 
@@ -105,17 +104,9 @@ def purge_case(case_id, now=None, result=None):
     result = result if result is not None else PurgeResult()
     with transaction.atomic():
         # Only plain columns are read: the encrypted values are overwritten, never decrypted.
-        case = (
-            due(now)
-            .select_for_update()
-            .only("pk", "reference", "sent_at", "sending_organisation", "receiving_organisation", *STATISTICS_FIELDS)
-            .filter(pk=case_id)
-            .first()
-        )
+        case = due(now).select_for_update().only("pk", "reference").filter(pk=case_id).first()
         if case is None:  # purged meanwhile by another run, or no longer due
             return None
-        # The statistics' categories go from the case: counted first, so the figures stay the same.
-        PurgedCategoryCount.objects.add(case)
         purged = [f for f in ReferralCase._meta.concrete_fields if f.name not in KEPT_FIELDS]
         for model_field in purged:
             setattr(case, model_field.attname, _blank(model_field))

@@ -43,6 +43,7 @@ from .models import (
     Status,
 )
 from .sanitize import has_text, sanitize_html
+from .statistics import tally
 
 
 class WorkflowError(Exception):
@@ -478,6 +479,8 @@ def perform(case, name, actor=None, *, reason="", outcome="", now=None):
         )
         if transition.reason_in_conversation:
             CaseMessage.objects.create(case=case, author=user, organisation=organisation, body=sanitize_html(reason))
+        if change.target in CLOSED_STATUSES:
+            tally.record_closed(case)  # final from now on: the statistics keep its counts
         case.refresh_from_db()
         notifications.notify(case, _told(case, transition.tells), change.event)
     return case

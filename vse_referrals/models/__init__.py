@@ -40,7 +40,7 @@ from .referrals import (
     Status,
     SupportNeed,
 )
-from .statistics import PurgedCategoryCount
+from .statistics import ReferralTally
 from .vocabularies import (
     VOCABULARIES,
     AccessChannel,
@@ -52,7 +52,7 @@ from .vocabularies import (
 )
 
 __all__ = [
-    "PurgedCategoryCount",
+    "ReferralTally",
     "AuditAction",
     "AuditChainHead",
     "AuditEntry",

@@ -216,8 +216,8 @@ METADATA_FIELDS = (
 )
 
 # The coded categories the statistics report breaks referrals down by (with METADATA_FIELDS). With
-# the reference they still describe a known person, so the retention purge blanks them, after
-# adding them to `PurgedCategoryCount`: the figures survive it.
+# the reference they still describe a known person, so the retention purge blanks them; the
+# statistics counted them when the case closed (`ReferralTally`), so the figures survive it.
 STATISTICS_FIELDS = ("crime_type", "age_band", "support_needed", "outcome")
 
 
@@ -395,8 +395,9 @@ class ReferralCase(NotInReferenceIndex, models.Model):
             models.Index(fields=["status", "contact_by"], name="vse_referrals_case_contact_by"),
             # The VSE overview, newest first.
             models.Index(fields=["created_at"], name="vse_referrals_case_created"),
-            # The statistics: the referrals sent in a period, with every column their grouping
-            # queries read, so the index alone answers them (index-only scans).
+            # The statistics: the open referrals sent in a period (the closed ones are counted as
+            # they close), with every column their grouping queries read, so the index alone
+            # answers them (index-only scans); and the answer times of all answered referrals.
             models.Index(
                 fields=[
                     "sent_at",
@@ -405,16 +406,20 @@ class ReferralCase(NotInReferenceIndex, models.Model):
                     "status",
                     "status_reason_code",
                     "answered_at",
-                    "victim_contacted_at",
                     "respond_by",
-                    "purged_at",
                     "priority",
                     "crime_type",
                     "age_band",
                     "outcome",
                     "support_needed",
                 ],
+                condition=Q(closed_at__isnull=True),
                 name="vse_referrals_case_statistics",
+            ),
+            models.Index(
+                fields=["sent_at", "receiving_organisation", "answered_at", "victim_contacted_at"],
+                condition=Q(answered_at__isnull=False),
+                name="vse_referrals_case_answered",
             ),
         ]
         constraints = [

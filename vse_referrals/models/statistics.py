@@ -1,66 +1,76 @@
-"""What the retention purge would take from the referral statistics, kept as counts."""
+"""The referral statistics' running counts of closed referrals (see `statistics.tally`)."""
 
-from django.db import models
+from collections import defaultdict
+from functools import reduce
+from operator import or_
+
+from django.db import models, transaction
 from django.db.models import F, Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .organisations import NotInReferenceIndex
-from .referrals import STATISTICS_FIELDS
+
+# Rows named in one UPDATE: well inside SQLite's limits on bound parameters and expression depth.
+UPDATE_BATCH = 250
 
 
-class PurgedCategoryCountQuerySet(models.QuerySet):
-    def add(self, case):
-        """Count the categories of `case` (a sent referral about to be purged): two queries."""
-        if case.sent_at is None:  # never sent: in no report
+class ReferralTallyQuerySet(models.QuerySet):
+    def add(self, counts):
+        """Add `counts` ({(month, organisation id or None, key): number}) to the tally, safely beside
+        other transactions adding to the same rows (each row is incremented in the database)."""
+        if not counts:
             return
-        keys = {
-            "month": timezone.localdate(case.sent_at).replace(day=1),
-            "sending_organisation_id": case.sending_organisation_id,
-            "receiving_organisation_id": case.receiving_organisation_id,
-        }
-        codes = [
-            (category, code)
-            for category in STATISTICS_FIELDS
-            for code in (getattr(case, category) if category == "support_needed" else [getattr(case, category)])
-        ]
-        self.bulk_create(
-            [self.model(category=category, code=code, **keys) for category, code in codes], ignore_conflicts=True
-        )
-        rows = Q()
-        for category, code in codes:
-            rows |= Q(category=category, code=code)
-        self.filter(rows, **keys).update(count=F("count") + 1)
+        by_increment = defaultdict(list)
+        for (month, organisation, key), number in counts.items():
+            by_increment[number].append(Q(month=month, organisation_id=organisation, key=key))
+        with transaction.atomic():
+            self.bulk_create(
+                [self.model(month=month, organisation_id=organisation, key=key) for month, organisation, key in counts],
+                ignore_conflicts=True,
+                batch_size=500,
+            )
+            for number, rows in by_increment.items():
+                for start in range(0, len(rows), UPDATE_BATCH):
+                    self.filter(reduce(or_, rows[start : start + UPDATE_BATCH])).update(count=F("count") + number)
 
 
-class PurgedCategoryCount(NotInReferenceIndex, models.Model):
-    """How many purged referrals sent in `month` between two members had `code` in `category` (a
-    field of `STATISTICS_FIELDS`).
+class ReferralTally(NotInReferenceIndex, models.Model):
+    """How many closed referrals sent in `month` count under `key` (a figure and a code of the
+    report, such as "monthly:completed" or "crime_type:fraud"), for the whole network or, with an
+    `organisation`, among the referrals that member sent or received.
 
-    The purge blanks a case's categories (with its reference they would still describe a known
-    person) after adding them here, where no reference, no case and no date finer than the month
-    remain; the statistics add these counts to those of the referrals not yet purged.
+    A referral is added when it closes, and a closed referral does not change again: the report
+    reads these few rows per month instead of every closed referral, and counts only the open
+    ones. No reference, no case and no date finer than the month is kept, so the counts outlive
+    the retention purge (which blanks a case's categories) without describing anyone.
     """
 
     month = models.DateField(_("month sent"))
-    sending_organisation = models.ForeignKey("vse_referrals.Organisation", on_delete=models.PROTECT, related_name="+")
-    receiving_organisation = models.ForeignKey("vse_referrals.Organisation", on_delete=models.PROTECT, related_name="+")
-    category = models.CharField(max_length=20)
-    code = models.CharField(max_length=20, blank=True)
+    organisation = models.ForeignKey(
+        "vse_referrals.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    key = models.CharField(max_length=40)
     count = models.PositiveIntegerField(default=0)
 
-    objects = PurgedCategoryCountQuerySet.as_manager()
+    objects = ReferralTallyQuerySet.as_manager()
 
     class Meta:
         default_permissions = ()
-        verbose_name = _("count of purged referrals")
-        verbose_name_plural = _("counts of purged referrals")
+        verbose_name = _("referral statistics count")
+        verbose_name_plural = _("referral statistics counts")
+        # Partial: a NULL organisation would make every network row distinct to one constraint.
         constraints = [
             models.UniqueConstraint(
-                fields=["month", "sending_organisation", "receiving_organisation", "category", "code"],
-                name="vse_referrals_one_purged_count_per_key",
-            )
+                fields=["month", "key"],
+                condition=Q(organisation__isnull=True),
+                name="vse_referrals_one_network_tally_per_key",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "month", "key"],
+                condition=Q(organisation__isnull=False),
+                name="vse_referrals_one_member_tally_per_key",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.month:%Y-%m} {self.category}={self.code}: {self.count}"
+        return f"{self.month:%Y-%m} {self.organisation_id or 'network'} {self.key}: {self.count}"

@@ -1,18 +1,18 @@
 """The statistics report's tables, computed from metadata only.
 
-Every query reads plain metadata columns of the referrals sent in the period (statuses,
-timestamps, organisations and their countries, priority and the coded categories of
-`STATISTICS_FIELDS`), and none reads an encrypted or free-text column. The retention purge keeps
-all but the categories, which it first adds to `PurgedCategoryCount` (by month and pair of
-members): the report adds those counts to the categories of the referrals not yet purged, so it
-gives the same figures before and after a purge. The number of queries is fixed, and each groups
-in the database and returns one row per group (a month, a pair of members, a member, a
-combination of codes), so the report's time follows the members and months shown rather than the
-referrals: every query reads only the columns of the statistics index (`ReferralCase.Meta`), which
-PostgreSQL then answers alone (an index-only scan), and counts a column of it rather than the
-primary key, which the index does not hold. The percentiles of the answer times are worked out by
-PostgreSQL (`percentile_cont`); SQLite has no such aggregate, so there they are worked out here
-from the durations, with the same interpolation (`percentile`).
+Every query reads plain metadata columns (statuses, timestamps, organisations and their
+countries, priority and the coded categories), and none reads an encrypted or free-text column.
+A closed referral does not change again, and the workflow adds it to the running counts as it
+closes (`tally`): the report reads those counts, a few rows per month and member, and groups only
+the open referrals of the period itself, by the same rules. So its time follows the members,
+months and open referrals, not the years of closed ones, and its figures survive the retention
+purge, which blanks a closed case's categories long after they were counted. The number of
+queries is fixed; each groups in the database and returns one row per group.
+
+The answer times' percentiles need every duration, so they are worked out over all the
+referrals of the period: by PostgreSQL (`percentile_cont`, from an index that holds the times);
+SQLite has no such aggregate, so there they are worked out here, with the same interpolation
+(`percentile`).
 """
 
 from collections import defaultdict
@@ -49,14 +49,12 @@ from ..models import (
     Organisation,
     Outcome,
     Priority,
-    PurgedCategoryCount,
-    ReasonCode,
     ReferralCase,
-    Status,
+    ReferralTally,
     SupportNeed,
 )
-from ..models.referrals import RESPOND_CLOCK
 from .suppression import COUNT, HOURS, PERCENT, Cell, Row, Table, measure, suppress
+from .tally import IN_TIME, MEMBER_FIGURES, due, monthly_columns
 
 NOT_RECORDED = ""
 PERCENTILE_90 = 0.9
@@ -99,6 +97,7 @@ CATEGORIES = (
     ("age_band", _("By age band"), AgeBand.choices),
     ("outcome", _("By outcome"), Outcome.choices),
 )
+SUMMED_CATEGORIES = {column for column, _title, _choices in CATEGORIES} | {"support_needed"}
 NOT_RECORDED_LABELS = {
     "crime_type": _("Not recorded"),
     "outcome": _("No outcome recorded (open, declined, withdrawn or expired)"),
@@ -237,12 +236,33 @@ class Report:
         self.threshold = threshold or conf.get("STATISTICS_MIN_COUNT")
         start, end = period.bounds()
         self.cases = ReferralCase.objects.filter(sent_at__gte=start, sent_at__lt=end).order_by()
+        # The closed ones are in the running counts (`tallied`).
+        self.open_cases = self.cases.filter(closed_at__isnull=True)
 
     def _counts(self):
         return {scope.key: Count(COUNTED, filter=scope.condition()) for scope in self.scopes}
 
     def _table(self, table):
         return suppress(table, self.threshold)
+
+    @cached_property
+    def tallied(self):
+        """{scope: {(month or None, key): closed referrals}} from the running counts: by month for
+        the monthly columns, over the whole period for the other keys."""
+        scopes = {scope.organisation.pk if scope.organisation else None: scope.key for scope in self.scopes}
+        by_month = Case(When(key__startswith="monthly:", then=F("month")), default=None)
+        rows = (
+            ReferralTally.objects.filter(month__gte=self.period.start, month__lt=self.period.end)
+            .filter(Q(organisation__isnull=True) | Q(organisation__in=[pk for pk in scopes if pk is not None]))
+            .annotate(shown_month=by_month)
+            .values("organisation", "shown_month", "key")
+            .annotate(number=Sum("count"))
+            .order_by()
+        )
+        tallied = {scope.key: defaultdict(int) for scope in self.scopes}
+        for row in rows:
+            tallied[scopes[row["organisation"]]][row["shown_month"], row["key"]] += row["number"]
+        return tallied
 
     def tables(self):
         return [
@@ -264,7 +284,7 @@ class Report:
             *(When(sent_at__lt=end, then=Value(index)) for index, end in enumerate(ends)), default=Value(len(ends))
         )
         groups = (
-            self.cases.annotate(month=month, answered=answered)
+            self.open_cases.annotate(month=month, answered=answered)
             .values("month", "status", "status_reason_code", "answered")
             .annotate(**self._counts())
         )
@@ -274,6 +294,10 @@ class Report:
             for column in monthly_columns(group["status"], group["status_reason_code"], group["answered"]):
                 for scope in self.scopes:
                     counts[scope.key][months[group["month"]], column] += group[scope.key]
+        for scope in self.scopes:
+            for (month, key), number in self.tallied[scope.key].items():
+                if key.startswith("monthly:"):
+                    counts[scope.key][month, key.removeprefix("monthly:")] += number
         tables = []
         for scope in self.scopes:
             rows = [
@@ -310,14 +334,14 @@ class Report:
 
     @cached_property
     def pairs(self):
-        """The referrals of the period by pair of members (sender, receiver): how many, how many
-        answered in time and how many were due. The flows between countries and the members'
-        figures add them up, from this one query."""
-        in_time = Q(answered_at__isnull=False, answered_at__lte=F("respond_by"))
-        due = Q(answered_at__isnull=False) | Q(status_reason_code=ReasonCode.EXPIRED) | RESPOND_CLOCK.overdue(self.now)
+        """The open referrals of the period by pair of members (sender, receiver): how many, how
+        many answered in time and how many were due. The flows between countries and the members'
+        figures add them up, with the closed referrals' running counts."""
         return list(
-            self.cases.values("sending_organisation", "receiving_organisation").annotate(
-                received=Count(COUNTED), in_time=Count(COUNTED, filter=in_time), due=Count(COUNTED, filter=due)
+            self.open_cases.values("sending_organisation", "receiving_organisation").annotate(
+                received=Count(COUNTED),
+                in_time=Count(COUNTED, filter=IN_TIME),
+                due=Count(COUNTED, filter=due(self.now)),
             )
         )
 
@@ -334,6 +358,10 @@ class Report:
                 sender, receiver = pair["sending_organisation"], pair["receiving_organisation"]
                 if scope.includes(sender, receiver):
                     cells[self.organisations[sender][1], self.organisations[receiver][1]] += pair["received"]
+            for (_month, key), number in self.tallied[scope.key].items():
+                if key.startswith("flow:"):
+                    _figure, sending_country, receiving_country = key.split(":")
+                    cells[sending_country, receiving_country] += number
             senders = sorted({sender for sender, _receiver in cells}, key=countries.name)
             receivers = sorted({receiver for _sender, receiver in cells}, key=countries.name)
             columns = [(code, countries.name(code)) for code in receivers] + [("total", gettext("Total sent"))]
@@ -369,11 +397,15 @@ class Report:
     # Answer times per receiving member -------------------------------------------------------
 
     def members(self):
-        empty = {"received": 0, "in_time": 0, "due": 0}
+        empty = dict.fromkeys(MEMBER_FIGURES, 0)
         received = defaultdict(lambda: dict(empty))
         for pair in self.pairs:
             for key in empty:
                 received[pair["receiving_organisation"]][key] += pair[key]
+        for (_month, key), number in self.tallied["network"].items():
+            figure, _colon, member = key.partition(":")
+            if figure in empty:
+                received[int(member)][figure] += number
         times = answer_times(self.cases, self.member)
         overdue = dict(
             ReferralCase.objects.overdue(self.now)
@@ -439,34 +471,26 @@ class Report:
 
     @cached_property
     def category_counts(self):
-        """{scope: {(category, code): referrals}}: the referrals not yet purged, grouped in the
-        database, plus the counts the purge kept of the others (`PurgedCategoryCount`)."""
+        """{scope: {(category, code): referrals}}: the open referrals, grouped in the database, and
+        the running counts of the closed ones."""
         counts = {scope.key: defaultdict(int) for scope in self.scopes}
-        purged = ExpressionWrapper(Q(purged_at__isnull=False), output_field=BooleanField())
         columns = [column for column, _title, _choices in CATEGORIES]
-        for group in self.cases.annotate(purged=purged).values("purged", *columns).annotate(**self._counts()):
+        for group in self.open_cases.values(*columns).annotate(**self._counts()):
             for column in columns:
-                # Priority stays on a purged case; the other categories are in the purge's counts.
-                if column == "priority" or not group["purged"]:
-                    for scope in self.scopes:
-                        counts[scope.key][column, group[column]] += group[scope.key]
+                for scope in self.scopes:
+                    counts[scope.key][column, group[column]] += group[scope.key]
         # A referral asks for several kinds of support (a JSON list of codes): the referrals are
         # grouped by their list, a handful of combinations, and each code counted in the lists
         # that hold it.
-        live = self.cases.filter(purged_at__isnull=True).values("support_needed").annotate(**self._counts())
-        for group in live:
+        for group in self.open_cases.values("support_needed").annotate(**self._counts()):
             for code in set(group["support_needed"] or ()):
                 for scope in self.scopes:
                     counts[scope.key]["support_needed", code] += group[scope.key]
-        kept = (
-            PurgedCategoryCount.objects.filter(month__gte=self.period.start, month__lt=self.period.end)
-            .values("category", "code")
-            .annotate(**{scope.key: Sum("count", filter=scope.condition(), default=0) for scope in self.scopes})
-            .order_by()
-        )
-        for group in kept:
-            for scope in self.scopes:
-                counts[scope.key][group["category"], group["code"]] += group[scope.key]
+        for scope in self.scopes:
+            for (_month, key), number in self.tallied[scope.key].items():
+                category, _colon, code = key.partition(":")
+                if category in SUMMED_CATEGORIES:
+                    counts[scope.key][category, code] += number
         return counts
 
     def category(self, column, title, choices):
@@ -513,20 +537,6 @@ class Report:
                 note=gettext("A referral may ask for several kinds of support, so the rows do not add up."),
             )
         )
-
-
-def monthly_columns(status, reason_code, answered):
-    """The columns of the monthly table a sent referral in `status` counts in."""
-    columns = ["sent"]
-    if answered and status != Status.REJECTED:
-        columns.append("accepted")
-    columns += {
-        Status.REJECTED: ["declined"],
-        Status.CANCELLED: ["withdrawn"],
-        Status.COMPLETED: ["completed"],
-        Status.FAILED: ["expired"] if reason_code == ReasonCode.EXPIRED else [],
-    }.get(status, [])
-    return columns
 
 
 def _key(name, scope):

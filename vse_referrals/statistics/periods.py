@@ -26,7 +26,7 @@ class Period:
     slug: str
 
     def bounds(self):
-        """(start, end) as aware datetimes at midnight in the site's time zone."""
+        """(start, end) as aware datetimes, at midnight in the site's time zone."""
         return local_midnight(self.start), local_midnight(self.end)
 
     def month_ends(self):
@@ -42,7 +42,9 @@ class Period:
 
 
 def local_midnight(day):
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min), timezone.get_current_timezone())
+    """Midnight starting `day` in the site's time zone: the network's months, whoever is looking
+    (the running counts of closed referrals are kept by those months)."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min), timezone.get_default_timezone())
 
 
 def _next_month(day):
