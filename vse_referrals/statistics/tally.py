@@ -4,11 +4,12 @@ A closed referral never changes again, so the workflow adds it to `ReferralTally
 (`record_closed`): the report then reads a few rows per month and member for the closed referrals
 and groups only the open ones itself (`figures.Report`). Both follow the rules here: the monthly
 columns a referral counts in (`monthly_columns`), whether it was answered in time and was due
-(`IN_TIME`, `DUE` for the database; `answered_in_time`, `was_due` for a closed case).
+(`IN_TIME` and `due` for the database; `answered_in_time` and `was_due` for a closed case).
 
-Keys are "figure:code": "monthly:<column>", "<category>:<code>" for each of `CATEGORIES`,
-"flow:<sending country>:<receiving country>", and, for the network only, "received:<member id>",
-"in_time:<member id>" and "due:<member id>" for the answer times per receiving member.
+Keys are "figure:code": "monthly:<column>"; "<category>:<code>" for each of `CATEGORIES`, and
+"support_needed:<code>" for each kind of support asked for; "flow:<sending country>:<receiving
+country>"; and, for the network only, "received:<member id>", "in_time:<member id>" and
+"due:<member id>" (`MEMBER_FIGURES`) for the answer times per receiving member.
 """
 
 from collections import Counter
