@@ -4,9 +4,11 @@
 import csv
 import io
 import re
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
@@ -618,3 +620,43 @@ def test_migration_0019_counts_the_referrals_already_closed_and_the_categories_t
     for member in (sender, receiver):
         assert counts.get(organisation_id=member.pk, key="crime_type:assault").count == 1
     assert not counts.filter(key="crime_type:theft").exists()  # open: the report counts it itself
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.skipif(
+    connection.vendor == "sqlite",
+    reason="SQLite in-memory test databases cannot be shared between threads (see test_workflow); "
+    "this runs on PostgreSQL",
+)
+def test_two_members_closing_at_once_lose_no_count(org_a, org_b, sender, receiver):
+    """Each closing adds to rows of the network and of both members, new rows each month: the two
+    closings here are between the same members in opposite directions (`ReferralTally.objects.add`
+    writes rows in one order for everyone, so such a pair waits rather than deadlocks)."""
+    for month in range(1, 6):
+        cases = [
+            (builders.past_case(org_a, org_b, at(3, month=month), Status.IN_PROGRESS, answer_hours=1), receiver.pk),
+            (builders.past_case(org_b, org_a, at(4, month=month), Status.IN_PROGRESS, answer_hours=1), sender.pk),
+        ]
+        barrier, results = threading.Barrier(len(cases)), []
+
+        def close(case_pk, user_pk, barrier=barrier, results=results):
+            try:
+                user = get_user_model().objects.get(pk=user_pk)
+                case = ReferralCase.objects.get(pk=case_pk)
+                barrier.wait(timeout=10)
+                workflow.perform(case, "close", builders.acting(user), outcome="supported")
+                results.append("closed")
+            except Exception as error:  # noqa: BLE001  (reported by the assertion below)
+                results.append(repr(error))
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=close, args=(case.pk, user_pk)) for case, user_pk in cases]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+
+        assert results == ["closed", "closed"]
+        counts = ReferralTally.objects.filter(month=at(1, month=month).date(), key="monthly:completed")
+        assert dict(counts.values_list("organisation", "count")) == {None: 2, org_a.pk: 2, org_b.pk: 2}

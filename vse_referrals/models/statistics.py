@@ -20,18 +20,22 @@ class ReferralTallyQuerySet(models.QuerySet):
         other transactions adding to the same rows (each row is incremented in the database)."""
         if not counts:
             return
+        # In one order for everyone: two closings inserting the same new rows wait for each other
+        # rather than deadlock.
+        rows = sorted(counts, key=lambda row: (row[0], row[1] or 0, row[2]))
         by_increment = defaultdict(list)
-        for (month, organisation, key), number in counts.items():
-            by_increment[number].append(Q(month=month, organisation_id=organisation, key=key))
+        for month, organisation, key in rows:
+            by_increment[counts[month, organisation, key]].append(Q(month=month, organisation_id=organisation, key=key))
         with transaction.atomic():
             self.bulk_create(
-                [self.model(month=month, organisation_id=organisation, key=key) for month, organisation, key in counts],
+                [self.model(month=month, organisation_id=organisation, key=key) for month, organisation, key in rows],
                 ignore_conflicts=True,
                 batch_size=500,
             )
-            for number, rows in by_increment.items():
-                for start in range(0, len(rows), UPDATE_BATCH):
-                    self.filter(reduce(or_, rows[start : start + UPDATE_BATCH])).update(count=F("count") + number)
+            for number, conditions in by_increment.items():
+                for start in range(0, len(conditions), UPDATE_BATCH):
+                    batch = conditions[start : start + UPDATE_BATCH]
+                    self.filter(reduce(or_, batch)).update(count=F("count") + number)
 
 
 class ReferralTally(NotInReferenceIndex, models.Model):
