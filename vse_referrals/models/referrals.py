@@ -219,6 +219,22 @@ METADATA_FIELDS = (
 # the reference they still describe a known person, so the retention purge blanks them; the
 # statistics counted them when the case closed (`ReferralTally`), so the figures survive it.
 STATISTICS_FIELDS = ("crime_type", "age_band", "support_needed", "outcome")
+# What the statistics read of a referral (`statistics.tally`), all metadata; the report's index
+# on the open referrals holds them all.
+STATISTICS_COLUMNS = (
+    "sent_at",
+    "sending_organisation",
+    "receiving_organisation",
+    "status",
+    "status_reason_code",
+    "answered_at",
+    "respond_by",
+    "priority",
+    "crime_type",
+    "age_band",
+    "outcome",
+    "support_needed",
+)
 
 
 class ReferralCaseQuerySet(models.QuerySet):
@@ -399,20 +415,7 @@ class ReferralCase(NotInReferenceIndex, models.Model):
             # they close), with every column their grouping queries read, so the index alone
             # answers them (index-only scans); and the answer times of all answered referrals.
             models.Index(
-                fields=[
-                    "sent_at",
-                    "sending_organisation",
-                    "receiving_organisation",
-                    "status",
-                    "status_reason_code",
-                    "answered_at",
-                    "respond_by",
-                    "priority",
-                    "crime_type",
-                    "age_band",
-                    "outcome",
-                    "support_needed",
-                ],
+                fields=list(STATISTICS_COLUMNS),
                 condition=Q(closed_at__isnull=True),
                 name="vse_referrals_case_statistics",
             ),

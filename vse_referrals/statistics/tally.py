@@ -18,23 +18,13 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from ..models import CLOSED_STATUSES, Organisation, ReasonCode, ReferralCase, ReferralTally, Status
-from ..models.referrals import RESPOND_CLOCK, STATISTICS_FIELDS
+from ..models.referrals import RESPOND_CLOCK, STATISTICS_COLUMNS, STATISTICS_FIELDS
 
 # The categories a referral is broken down by: one code each, and `support_needed` a list.
 CATEGORIES = ("priority", "crime_type", "age_band", "outcome")
 MEMBER_FIGURES = ("received", "in_time", "due")
 # The columns `keys` reads: metadata only, never an encrypted or free-text column.
-COLUMNS = (
-    "sent_at",
-    "sending_organisation",
-    "receiving_organisation",
-    "status",
-    "status_reason_code",
-    "answered_at",
-    "respond_by",
-    *CATEGORIES,
-    "support_needed",
-)
+COLUMNS = STATISTICS_COLUMNS
 
 # Answered by the answer deadline; due: answered, expired, or still unanswered past the deadline.
 IN_TIME = Q(answered_at__isnull=False, answered_at__lte=F("respond_by"))
