@@ -45,6 +45,7 @@ from vse_referrals.statistics.periods import Period, PeriodForm
 from vse_referrals.statistics.suppression import PRIMARY, SECONDARY, TOO_FEW, Cell, Row, Table, suppress
 
 from . import builders
+from .concurrency import races_threads
 
 pytestmark = pytest.mark.django_db
 
@@ -622,12 +623,7 @@ def test_migration_0019_counts_the_referrals_already_closed_and_the_categories_t
     assert not counts.filter(key="crime_type:theft").exists()  # open: the report counts it itself
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-@pytest.mark.skipif(
-    connection.vendor == "sqlite",
-    reason="SQLite in-memory test databases cannot be shared between threads (see test_workflow); "
-    "this runs on PostgreSQL",
-)
+@races_threads
 def test_two_members_closing_at_once_lose_no_count(org_a, org_b, sender, receiver):
     """Each closing adds to rows of the network and of both members, new rows each month: the two
     closings here are between the same members in opposite directions (`ReferralTally.objects.add`

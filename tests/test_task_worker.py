@@ -23,6 +23,7 @@ from vse_referrals import monitoring, notifications, workflow
 from vse_referrals.models import Notification, ReferralCase, Status
 
 from . import builders
+from .concurrency import races_threads
 
 DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
@@ -176,12 +177,7 @@ def test_the_oldest_unsent_email_is_measured_for_health_checks(draft, sender, co
     assert monitoring.outbox_backlog() == (0, None, 1)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-@pytest.mark.skipif(
-    connection.vendor == "sqlite",
-    reason="SQLite in-memory test databases cannot be shared between threads (see test_workflow's race test); "
-    "this runs on PostgreSQL",
-)
+@races_threads
 def test_two_workers_racing_on_the_same_rows_send_each_email_once(sender, receiver, receiver_deputy, org_b):
     cases = 5
     for _ in range(cases):

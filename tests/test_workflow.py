@@ -25,6 +25,7 @@ from vse_referrals.models import (
 from vse_referrals.workflow import TRANSITIONS, TransitionConflict, TransitionNotAllowed
 
 from . import builders
+from .concurrency import races_threads
 
 pytestmark = pytest.mark.django_db
 
@@ -785,13 +786,7 @@ def test_decline_after_a_concurrent_accept_conflicts_and_keeps_the_acceptance(se
     assert not CaseEvent.objects.filter(case=case, kind=EventKind.DECLINED).exists()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-@pytest.mark.skipif(
-    connection.vendor == "sqlite",
-    reason="SQLite in-memory test databases cannot be shared between threads: other threads reach it only "
-    "through shared cache, where a concurrent writer fails with 'database table is locked' instead of "
-    "waiting for the row lock; this runs on PostgreSQL",
-)
+@races_threads
 def test_two_receivers_accepting_at_once_give_one_success_and_one_conflict(sender, receiver, receiver_deputy):
     users = [receiver.pk, receiver_deputy.pk]
     for _round in range(5):
